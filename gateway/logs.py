@@ -29,7 +29,8 @@ SENSITIVE_KEYS = frozenset(
 )
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_PHONE = re.compile(r"(?<![\w])(?:whatsapp:)?\+?\d[\d ().-]{7,}\d(?![\w])")
+# Dots are left out on purpose: "127.0.0.1:9092" is an address, not a phone number.
+_PHONE = re.compile(r"(?<![\w.])(?:whatsapp:)?\+?\d[\d ()-]{6,}\d(?![\w.])")
 
 
 def scrub(text: str) -> str:

@@ -23,14 +23,13 @@ class Provenance:
     actor: str  # user id or service name, e.g. "intake-email"
     action: str  # e.g. "received", "coded", "transition:qc_pending"
     at: datetime
-    reason: str
+    reason: str  # required: every decision is auditable, including why
     source_ref: str | None = None  # e.g. the raw message id that carried the information
 
     def __post_init__(self) -> None:
         require_text(self.actor, "Provenance.actor")
         require_text(self.action, "Provenance.action")
-        if not isinstance(self.reason, str):
-            raise ValueError(f"Provenance.reason must be a string, got {self.reason!r}")
+        require_text(self.reason, "Provenance.reason")
         if not isinstance(self.at, datetime) or self.at.utcoffset() is None:
             # Day 0 and deadlines are calendar-exact: a naive time is a guess.
             raise ValueError(f"Provenance.at must be a timezone-aware datetime, got {self.at!r}")

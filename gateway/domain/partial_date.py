@@ -16,10 +16,10 @@ read as UTC for ordering, because E2B leaves the zone to the sender and we must 
 from __future__ import annotations
 
 import re
+from calendar import isleap, monthrange
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from enum import Enum
-from typing import Any
 
 
 class DatePrecision(Enum):
@@ -51,6 +51,12 @@ _TS = re.compile(
 )
 _MAX_OFFSET = timedelta(hours=14)
 _COMPONENTS = ("year", "month", "day", "hour", "minute", "second")
+_STEP = {
+    DatePrecision.DAY: timedelta(days=1),
+    DatePrecision.HOUR: timedelta(hours=1),
+    DatePrecision.MINUTE: timedelta(minutes=1),
+    DatePrecision.SECOND: timedelta(seconds=1),
+}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -80,9 +86,8 @@ class PartialDate:
             raise ValueError(f"PartialDate components must be contiguous from the year: {parts}")
         if not 1 <= self.year <= 9999:
             raise ValueError(f"PartialDate.year out of range: {self.year}")
-        filled = [p if p is not None else d for p, d in zip(parts, (0, 1, 1, 0, 0, 0), strict=True)]
         try:
-            datetime(*filled, tzinfo=UTC)
+            self._start(UTC)
         except ValueError as exc:
             raise ValueError(f"PartialDate is not a calendar value: {parts}: {exc}") from None
         if self.utc_offset is not None:
@@ -94,6 +99,33 @@ class PartialDate:
 
     def _parts(self) -> tuple[int | None, ...]:
         return (self.year, self.month, self.day, self.hour, self.minute, self.second)
+
+    def _start(self, tz: tzinfo) -> datetime:
+        """The first instant of the span, with missing components at their minimum."""
+        return datetime(
+            self.year,
+            self.month or 1,
+            self.day or 1,
+            self.hour or 0,
+            self.minute or 0,
+            self.second or 0,
+            tzinfo=tz,
+        )
+
+    @classmethod
+    def _of(cls, parts: tuple[int, ...], utc_offset: timedelta | None = None) -> PartialDate:
+        """Build from the leading components (year first)."""
+        padded: list[int | None] = [*parts[1:], None, None, None, None, None]
+        month, day, hour, minute, second = padded[:5]
+        return cls(
+            year=parts[0],
+            month=month,
+            day=day,
+            hour=hour,
+            minute=minute,
+            second=second,
+            utc_offset=utc_offset,
+        )
 
     @property
     def precision(self) -> DatePrecision:
@@ -139,18 +171,14 @@ class PartialDate:
         if offset is None:
             raise ValueError("PartialDate.from_datetime needs a timezone-aware datetime")
         parts = (dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second)[: precision.value]
-        kwargs: dict[str, Any] = dict(zip(_COMPONENTS, parts, strict=False))
-        if precision >= DatePrecision.HOUR:
-            kwargs["utc_offset"] = offset
-        return cls(**kwargs)
+        return cls._of(parts, offset if precision >= DatePrecision.HOUR else None)
 
     @classmethod
     def from_date(cls, value: date, precision: DatePrecision = DatePrecision.DAY) -> PartialDate:
         """A calendar date (no zone) cut to YEAR, MONTH or DAY."""
         if precision > DatePrecision.DAY:
             raise ValueError("a date has no time of day; use from_datetime")
-        parts = (value.year, value.month, value.day)[: precision.value]
-        return cls(**dict(zip(_COMPONENTS, parts, strict=False)))
+        return cls._of((value.year, value.month, value.day)[: precision.value])
 
     def truncate(self, precision: DatePrecision) -> PartialDate:
         """The same date with fewer components (never invents missing ones)."""
@@ -158,9 +186,8 @@ class PartialDate:
             raise ValueError(
                 f"cannot raise precision from {self.precision.name} to {precision.name}"
             )
-        kept = dict(zip(_COMPONENTS, self._parts()[: precision.value], strict=False))
-        offset = self.utc_offset if precision >= DatePrecision.HOUR else None
-        return PartialDate(utc_offset=offset, **kept)
+        kept = tuple(p for p in self._parts()[: precision.value] if p is not None)
+        return self._of(kept, self.utc_offset if precision >= DatePrecision.HOUR else None)
 
     # --- ordering that respects precision ---------------------------------------------
 
@@ -168,23 +195,17 @@ class PartialDate:
         """The half-open span ``[start, end)`` of instants this date may denote."""
         tz = timezone(self.utc_offset) if self.utc_offset is not None else UTC
         p = self.precision
-        year, month, day, hour, minute, second = (
-            v if v is not None else d
-            for v, d in zip(self._parts(), (0, 1, 1, 0, 0, 0), strict=True)
-        )
-        start = datetime(year, month, day, hour, minute, second, tzinfo=tz)
+        start = self._start(tz)
         if p is DatePrecision.YEAR:
-            end = start.replace(year=year + 1) if year < 9999 else start + timedelta(days=365)
+            step = timedelta(days=366 if isleap(start.year) else 365)
         elif p is DatePrecision.MONTH:
-            end = start.replace(year=year + month // 12, month=month % 12 + 1)
+            step = timedelta(days=monthrange(start.year, start.month)[1])
         else:
-            step = {
-                DatePrecision.DAY: timedelta(days=1),
-                DatePrecision.HOUR: timedelta(hours=1),
-                DatePrecision.MINUTE: timedelta(minutes=1),
-                DatePrecision.SECOND: timedelta(seconds=1),
-            }[p]
+            step = _STEP[p]
+        try:
             end = start + step
+        except OverflowError:  # the last span of year 9999
+            end = datetime.max.replace(tzinfo=tz)
         return start, end
 
     def compare(self, other: PartialDate) -> int | None:

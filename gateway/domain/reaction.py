@@ -58,7 +58,8 @@ class Seriousness:
     @classmethod
     def of(cls, *criteria: SeriousnessCriterion) -> Seriousness:
         """``Seriousness.of(SeriousnessCriterion.DEATH)``: the named criteria are True."""
-        return cls(**{_FIELD_BY_CRITERION[c]: True for c in criteria})
+        flags: dict[str, TrueOrNI] = {_FIELD_BY_CRITERION[c]: True for c in criteria}
+        return cls(**flags)
 
     def flag(self, criterion: SeriousnessCriterion) -> TrueOrNI:
         """The value to transmit for one criterion's element."""

@@ -48,7 +48,7 @@ from gateway.domain.values import NullFlavor
 
 __all__ = ["JSON", "SerializationError", "dump", "load"]
 
-JSON: TypeAlias = None | bool | int | str | list["JSON"] | dict[str, "JSON"]
+JSON: TypeAlias = bool | int | str | list["JSON"] | dict[str, "JSON"] | None
 
 T = TypeVar("T")
 

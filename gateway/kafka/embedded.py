@@ -98,6 +98,23 @@ class EmbeddedBroker:
         await self.wait_ready(timeout)
         log.info("embedded broker ready", bootstrap=self.bootstrap, pid=self._proc.pid if self._proc else None)
 
+    def start_blocking(self, timeout: float = 10.0) -> None:
+        """Start and wait without an event loop (CLI tools, test fixtures)."""
+        self.start_process()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._proc is not None and self._proc.poll() is not None:
+                raise BrokerError(
+                    f"embedded broker exited with code {self._proc.returncode}; see {self._log_path}"
+                )
+            try:
+                socket.create_connection((self.host, self.port), timeout=0.5).close()
+            except OSError:
+                time.sleep(0.05)
+                continue
+            return
+        raise BrokerError(f"embedded broker did not accept connections on {self.bootstrap} within {timeout:.0f}s")
+
     async def wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

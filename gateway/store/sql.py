@@ -22,5 +22,6 @@ def insert_ignoring_conflicts(
         stmt = sqlite.insert(table).on_conflict_do_nothing()
     else:  # pragma: no cover - only sqlite and postgresql are accepted by settings
         raise NotImplementedError(dialect)
-    result = conn.execute(stmt, list(rows))
-    return int(result.rowcount if result.rowcount is not None else 0)
+    # Count the rows RETURNING gives back: a multi-row INSERT's rowcount is -1 on psycopg.
+    result = conn.execute(stmt.returning(*table.primary_key.columns), list(rows))
+    return len(result.all())
