@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from gateway import __version__
-from gateway.errors import GatewayError
+from gateway.errors import ConfigurationError, GatewayError
 from gateway.logs import configure_logging
 from gateway.settings import Settings, load_settings
 
@@ -39,12 +39,14 @@ def _settings(config: Path | None) -> Settings:
     try:
         return load_settings(config)
     except GatewayError as exc:
-        err.print(f"[red]configuration error[/red] {exc}")
+        typer.echo(f"icsr-gateway: configuration error: {exc}", err=True)
         raise typer.Exit(2) from None
 
 
 def _fail(exc: GatewayError) -> typer.Exit:
-    err.print(f"[red]error[/red] {exc}")
+    """One plain line on stderr (no wrapping): easy to read, easy to grep in a service log."""
+    kind = "configuration error" if isinstance(exc, ConfigurationError) else "error"
+    typer.echo(f"icsr-gateway: {kind}: {exc}", err=True)
     return typer.Exit(2)
 
 

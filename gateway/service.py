@@ -60,7 +60,7 @@ class Gateway:
         self.http_url: str | None = None
         self._server: uvicorn.Server | None = None
         self._tasks: list[asyncio.Task[Any]] = []
-        self._stopped = asyncio.Event()
+        self._started = False
 
     @property
     def runtime_file(self) -> Path:
@@ -102,6 +102,7 @@ class Gateway:
         self._tasks.append(asyncio.create_task(self._reconcile_periodically(), name="reconcile"))
         await self._start_http(sock)
         self._write_runtime_file()
+        self._started = True
         log.info("gateway started", http=self.http_url, bootstrap=self.bootstrap_servers,
                  embedded_broker=s.embedded_broker, store=comp.store.dialect)
 
@@ -174,4 +175,5 @@ class Gateway:
             self.components.store.dispose()
         with contextlib.suppress(FileNotFoundError):
             self.runtime_file.unlink()
-        log.info("gateway stopped")
+        if self._started:
+            log.info("gateway stopped")

@@ -52,7 +52,13 @@ class _TomlSource(PydanticBaseSettingsSource):
         return self._values.get(field_name), field_name, False
 
     def __call__(self) -> dict[str, Any]:
-        return {k: v for k, v in self._values.items() if k in self.settings_cls.model_fields}
+        for key in self._values:
+            if key not in self.settings_cls.model_fields or key == "config_file":
+                raise ConfigurationError(
+                    f"ICSR_CONFIG ({key})",
+                    "is not a known setting; see README, Configuration reference",
+                )
+        return dict(self._values)
 
 
 class Settings(BaseSettings):
@@ -223,6 +229,10 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
     import os
 
     path = config_file or (Path(os.environ["ICSR_CONFIG"]) if os.environ.get("ICSR_CONFIG") else None)
+    known = {f"{ENV_PREFIX}{name.upper()}" for name in Settings.model_fields} | {"ICSR_CONFIG"}
+    for var in sorted(os.environ):
+        if var.upper().startswith(ENV_PREFIX) and var.upper() not in known:
+            raise ConfigurationError(var, "is not a known setting (a typo?); see README, Configuration reference")
     _CONFIG_PATH.set(path)
     try:
         return Settings(**overrides)
