@@ -61,8 +61,25 @@ def decoder(codec: AvroCodec) -> Callable[[bytes], Decoded[InboundReport]]:
     return decode
 
 
-def _persist_carried_payloads(conn: Connection, reports: Sequence[InboundReport]) -> dict[str, str]:
-    """Store reports that carry their bytes; map each event id to the stored inbound id."""
+@dataclass(frozen=True, slots=True)
+class _NewCase:
+    """An inbound record about to become a case."""
+
+    event_id: str
+    inbound_id: str
+    channel: str
+    received_at: datetime
+    case_id: str
+
+
+def _store_carried(
+    conn: Connection, reports: Sequence[InboundReport], now: datetime
+) -> tuple[list[_NewCase], list[tuple[str, str]]]:
+    """Store reports that carry their bytes, already marked with the case they produce.
+
+    Returns the new cases to open, and (event id, inbound id) of duplicates, which are
+    resolved like any reference to a stored record.
+    """
     records = {
         m.event_id: InboundRecord(
             id=m.inbound_id or new_id("IN"),
@@ -73,12 +90,59 @@ def _persist_carried_payloads(conn: Connection, reports: Sequence[InboundReport]
             headers=m.headers,
             payload=m.payload,
             thread_key=m.thread_key,
+            status=inbound.PROCESSED,
+            case_id=new_id("C"),
+            processed_at=now,
         )
         for m in reports
         if m.payload is not None
     }
-    stored = inbound.insert_many(conn, list(records.values())) if records else {}
-    return {eid: stored[(r.channel, r.source_id)] for eid, r in records.items()}
+    if not records:
+        return [], []
+    stored = inbound.insert_many(conn, list(records.values()))
+    new: list[_NewCase] = []
+    duplicates: list[tuple[str, str]] = []
+    for event_id, rec in records.items():
+        stored_id = stored[(rec.channel, rec.source_id)]
+        if stored_id == rec.id:
+            assert rec.case_id is not None
+            new.append(_NewCase(event_id, rec.id, rec.channel, rec.received_at, rec.case_id))
+        else:
+            duplicates.append((event_id, stored_id))
+    return new, duplicates
+
+
+def _claim_referenced(
+    conn: Connection, references: Sequence[tuple[str, str]], now: datetime
+) -> list[_NewCase]:
+    """Records a channel stored earlier: each still accepted one is claimed for a new case."""
+    if not references:
+        return []
+    rows = {
+        r.id: r
+        for r in conn.execute(
+            select(
+                inbound_messages.c.id,
+                inbound_messages.c.status,
+                inbound_messages.c.channel,
+                inbound_messages.c.received_at,
+            ).where(inbound_messages.c.id.in_({iid for _, iid in references}))
+        )
+    }
+    new: list[_NewCase] = []
+    claimed: set[str] = set()
+    for event_id, iid in references:
+        row = rows.get(iid)
+        if row is None:
+            raise InvalidMessageError(
+                f"inbound record {iid} named by event {event_id} is not in the store"
+            )
+        if row.status != inbound.ACCEPTED or iid in claimed:
+            continue  # already turned into a case by an earlier delivery
+        claimed.add(iid)
+        new.append(_NewCase(event_id, iid, row.channel, row.received_at, new_id("C")))
+    inbound.mark_processed(conn, [(n.inbound_id, n.case_id) for n in new], now)
+    return new
 
 
 def make_handler(
@@ -86,49 +150,47 @@ def make_handler(
 ) -> Callable[[Connection, Sequence[Envelope[InboundReport]], HandlerContext], None]:
     case_topic = topic_name(Topic.CASE_EVENTS)
 
-    def handle(conn: Connection, envelopes: Sequence[Envelope[InboundReport]], ctx: HandlerContext) -> None:
+    def handle(
+        conn: Connection, envelopes: Sequence[Envelope[InboundReport]], ctx: HandlerContext
+    ) -> None:
         reports = [e.message for e in envelopes]
-        inbound_ids = _persist_carried_payloads(conn, reports)
-        wanted = {m.event_id: inbound_ids.get(m.event_id, m.inbound_id) for m in reports}
-        rows = {
-            r.id: r
-            for r in conn.execute(
-                select(inbound_messages.c.id, inbound_messages.c.status, inbound_messages.c.channel,
-                       inbound_messages.c.received_at)
-                .where(inbound_messages.c.id.in_(set(wanted.values())))
-            )
-        }
+        new, duplicates = _store_carried(conn, reports, ctx.now)
+        references = duplicates + [(m.event_id, m.inbound_id) for m in reports if m.payload is None]
+        new += _claim_referenced(conn, references, ctx.now)
         opened = []
-        done: list[tuple[str, str | None]] = []
-        handled: set[str] = set()
-        for m in reports:
-            iid = wanted[m.event_id]
-            row = rows.get(iid)
-            if row is None:
-                raise InvalidMessageError(f"inbound record {iid} named by event {m.event_id} is not in the store")
-            if row.status != inbound.ACCEPTED or iid in handled:
-                continue  # already turned into a case by an earlier delivery
-            handled.add(iid)
+        for n in new:
             case = open_case_for_receipt(
-                case_id=new_id("C"), channel=row.channel, received_at=row.received_at,
-                inbound_id=iid, actor=ACTOR,
+                case_id=n.case_id,
+                channel=n.channel,
+                received_at=n.received_at,
+                inbound_id=n.inbound_id,
+                actor=ACTOR,
             )
-            opened.append((case, iid))
-            done.append((iid, case.case_id))
-            ctx.emit(_case_received_event(codec, case_topic, case.case_id, case.state.value, ctx.now, iid, row.channel))
-            ctx.audit(AuditEntry(
-                at=ctx.now, actor=ACTOR, action="case.received", entity_type="case",
-                entity_id=case.case_id, reason=f"report received on channel {row.channel}",
-                detail={"inbound_id": iid, "event_id": m.event_id},
-            ))
+            opened.append((case, n.inbound_id))
+            reason = f"report received on channel {n.channel}"
+            ctx.emit(
+                _case_received_event(
+                    codec, case_topic, case.case_id, case.state.value, ctx.now, n.inbound_id, reason
+                )
+            )
+            ctx.audit(
+                AuditEntry(
+                    at=ctx.now,
+                    actor=ACTOR,
+                    action="case.received",
+                    entity_type="case",
+                    entity_id=case.case_id,
+                    reason=reason,
+                    detail={"inbound_id": n.inbound_id, "event_id": n.event_id},
+                )
+            )
         cases.insert_new(conn, opened)
-        inbound.mark_processed(conn, done, ctx.now)
 
     return handle
 
 
 def _case_received_event(
-    codec: AvroCodec, topic: str, case_id: str, state: str, now: datetime, inbound_id: str, channel: str
+    codec: AvroCodec, topic: str, case_id: str, state: str, now: datetime, inbound_id: str, reason: str
 ) -> OutboxMessage:
     event_id = new_id("EV")
     value = codec.encode(
@@ -141,7 +203,7 @@ def _case_received_event(
             "state": state,
             "occurred_at": now,
             "actor": ACTOR,
-            "reason": f"report received on channel {channel}",
+            "reason": reason,
             "source_inbound_id": inbound_id,
             "significant": True,
         },

@@ -26,7 +26,7 @@ from datetime import datetime
 from enum import StrEnum
 from functools import cache
 from importlib import resources
-from typing import Any, Final, cast
+from typing import Any, Final, NoReturn, cast
 
 from fastavro import parse_schema, schemaless_reader, schemaless_writer
 from fastavro.schema import fingerprint as _fastavro_fingerprint
@@ -114,6 +114,9 @@ class _Entry:
     timestamp_fields: tuple[str, ...]
     # For older writer versions: the current schema to resolve into (None = current).
     reader_schema: Any = None
+    # Top-level field names, and those typed int (the writer does not range-check them).
+    field_names: frozenset[str] = frozenset()
+    int_fields: tuple[str, ...] = ()
 
 
 def _describe_type(schema: Any) -> str:
@@ -196,7 +199,22 @@ def _make_entry(name: str, parsed: Any, reader_schema: Any = None) -> _Entry:
         header=MAGIC + fp,
         timestamp_fields=_timestamp_fields(parsed),
         reader_schema=reader_schema,
+        field_names=frozenset(f["name"] for f in parsed.get("fields", ())),
+        int_fields=tuple(
+            f["name"] for f in parsed.get("fields", ()) if f["type"] in ("int", ["null", "int"])
+        ),
     )
+
+
+_INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
+
+
+def _ints_fit(entry: _Entry, record: Mapping[str, Any]) -> bool:
+    for name in entry.int_fields:
+        value = record.get(name)
+        if isinstance(value, int) and not _INT32_MIN <= value <= _INT32_MAX:
+            return False
+    return True
 
 
 def load_package_schemas() -> dict[str, Any]:
@@ -295,18 +313,35 @@ class AvroCodec:
                 )
         buffer = io.BytesIO()
         buffer.write(entry.header)
+        # The full validation is slow (it dominates a consumer's encode cost), so the happy
+        # path writes directly. Only the cases the writer lets through are checked up front
+        # (unknown fields, ints out of range); any write error is explained by validate().
+        if record.keys() - entry.field_names or entry.int_fields and not _ints_fit(entry, record):
+            self._explain(entry, record, None)
+        try:
+            schemaless_writer(buffer, entry.schema, record, strict_allow_default=True)
+        except _WRITE_ERRORS as exc:
+            self._explain(entry, record, exc)
+        return buffer.getvalue()
+
+    @staticmethod
+    def _explain(entry: _Entry, record: Mapping[str, Any], cause: Exception | None) -> NoReturn:
+        extra = sorted(record.keys() - entry.field_names)
+        if extra:
+            raise InvalidMessageError(
+                f"{entry.name}: record does not fit the schema: unknown field(s) "
+                f"{', '.join(repr(f) for f in extra)}"
+            )
         try:
             validate(record, entry.schema, raise_errors=True)
-            schemaless_writer(buffer, entry.schema, record, strict_allow_default=True)
+        except _WRITE_ERRORS as exc:
+            cause = exc
         except ValidationError as exc:
             raise InvalidMessageError(
                 f"{entry.name}: record does not fit the schema: {_describe_errors(exc)}"
             ) from exc
-        except _WRITE_ERRORS as exc:
-            raise InvalidMessageError(
-                f"{entry.name}: record does not fit the schema: {_describe_write_error(exc)}"
-            ) from exc
-        return buffer.getvalue()
+        detail = _describe_write_error(cause) if cause is not None else "unexpected content"
+        raise InvalidMessageError(f"{entry.name}: record does not fit the schema: {detail}") from cause
 
     def decode(self, data: bytes) -> Decoded:
         """Decode one single-object encoded message written with any schema of this codec.

@@ -14,6 +14,7 @@ from gateway.domain.values import (
     Coded,
     MedDRATerm,
     Nullable,
+    NullFlavor,
     PartialDate,
     Quantity,
     require_text,
@@ -47,6 +48,8 @@ class Dosage:
     route_term: Coded | None = None  # G.k.4.r.10.2a version + G.k.4.r.10.2b TermID
     parent_route: Nullable[str] | None = None  # G.k.4.r.11.1 (ASKU, NASK, UNK)
     parent_route_term: Coded | None = None  # G.k.4.r.11.2a/b
+    #: G.k.4.r.4-6 withheld as a whole: the nullFlavor of the dosage period (FDA sends ASKU)
+    period_null_flavor: NullFlavor | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -34,6 +34,8 @@ class Document:
     media_type: str | None = None  # C.1.6.1.r.2 mediaType, e.g. "application/pdf"
     content_base64: str | None = None  # C.1.6.1.r.2 representation B64
     compression: str | None = None  # C.1.6.1.r.2 compression, e.g. "DF"
+    #: C.1.6.1.r.2 / C.4.r.2 ED ``reference``: file name or URL of the document's content
+    url: str | None = None
     reference: str | None = None  # gateway-local: key of the stored source document
 
     def __post_init__(self) -> None:

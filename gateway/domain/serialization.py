@@ -88,12 +88,35 @@ def _dump(obj: object, path: str) -> JSON:
     if isinstance(obj, PartialDate):
         return obj.format()
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {
-            f.name: _dump(getattr(obj, f.name), f"{path}.{f.name}") for f in dataclasses.fields(obj)
-        }
+        # Fields at their default are left out: `load` restores them, and a case version
+        # is mostly empty at intake, so this keeps stored versions small and fast to write.
+        out: dict[str, JSON] = {}
+        for name, default in _defaults(type(obj)):
+            value = getattr(obj, name)
+            if default is not _NO_DEFAULT and type(value) is type(default) and value == default:
+                continue
+            out[name] = _dump(value, f"{path}.{name}")
+        return out
     if isinstance(obj, tuple):
         return [_dump(item, f"{path}[{i}]") for i, item in enumerate(obj)]
     raise SerializationError(path, f"cannot serialise a {type(obj).__name__}")
+
+
+_NO_DEFAULT = object()
+
+
+@cache
+def _defaults(cls: type) -> tuple[tuple[str, object], ...]:
+    """Each field's name and default value (defaults of frozen records are immutable)."""
+    out: list[tuple[str, object]] = []
+    for f in dataclasses.fields(cls):
+        if f.default is not dataclasses.MISSING:
+            out.append((f.name, f.default))
+        elif f.default_factory is not dataclasses.MISSING:
+            out.append((f.name, f.default_factory()))
+        else:
+            out.append((f.name, _NO_DEFAULT))
+    return tuple(out)
 
 
 # --- load --------------------------------------------------------------------------------

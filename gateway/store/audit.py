@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from gateway.store.sql import bulk_insert
 from gateway.store.tables import audit_log
 
 
@@ -36,7 +37,7 @@ class AuditEntry:
 
 def record(conn: Connection, entries: Sequence[AuditEntry]) -> None:
     if entries:
-        conn.execute(audit_log.insert(), [e.row() for e in entries])
+        bulk_insert(conn, audit_log, [e.row() for e in entries])
 
 
 def trail(conn: Connection, entity_type: str, entity_id: str) -> list[AuditEntry]:

@@ -11,6 +11,7 @@ from gateway.domain.case import Case, CaseVersion, Provenance
 from gateway.domain.icsr import ICSR
 from gateway.domain.lifecycle import CaseState
 from gateway.domain.serialization import dump, load
+from gateway.store.sql import bulk_insert
 from gateway.store.tables import case_versions, cases
 
 
@@ -32,8 +33,9 @@ def insert_new(conn: Connection, new_cases: Sequence[tuple[Case, str | None]]) -
     """Insert newly opened cases (with the inbound record each came from) and their versions."""
     if not new_cases:
         return
-    conn.execute(
-        cases.insert(),
+    bulk_insert(
+        conn,
+        cases,
         [
             {
                 "id": case.case_id,
@@ -46,7 +48,7 @@ def insert_new(conn: Connection, new_cases: Sequence[tuple[Case, str | None]]) -
             for case, source in new_cases
         ],
     )
-    conn.execute(case_versions.insert(), [_version_row(v) for case, _ in new_cases for v in case.versions])
+    bulk_insert(conn, case_versions, [_version_row(v) for case, _ in new_cases for v in case.versions])
 
 
 def load_case(conn: Connection, case_id: str) -> Case | None:

@@ -28,6 +28,10 @@ class InboundRecord:
     headers: Mapping[str, str]
     payload: bytes
     thread_key: str | None = None
+    #: a record can be stored already processed, when the case it produces is made with it
+    status: str = ACCEPTED
+    case_id: str | None = None
+    processed_at: datetime | None = None
 
     def row(self) -> dict[str, Any]:
         return {
@@ -41,7 +45,10 @@ class InboundRecord:
             "size": len(self.payload),
             "sha256": hashlib.sha256(self.payload).hexdigest(),
             "thread_key": self.thread_key,
-            "status": ACCEPTED,
+            "status": self.status,
+            "case_id": self.case_id,
+            "processed_at": self.processed_at,
+            "error": None,
         }
 
 
@@ -51,8 +58,10 @@ def insert_many(conn: Connection, records: Sequence[InboundRecord]) -> dict[tupl
     A source id seen before maps to the id stored first, so callers can tell a duplicate
     (returned id differs from theirs) from a new record.
     """
-    insert_ignoring_conflicts(conn, inbound_messages, [r.row() for r in records])
+    inserted = insert_ignoring_conflicts(conn, inbound_messages, [r.row() for r in records])
     keys = [(r.channel, r.source_id) for r in records]
+    if inserted == len(records) and len(set(keys)) == len(keys):
+        return {(r.channel, r.source_id): r.id for r in records}  # all new: nothing to look up
     found: dict[tuple[str, str], str] = {}
     for chunk_start in range(0, len(keys), 500):
         chunk = keys[chunk_start : chunk_start + 500]

@@ -49,6 +49,23 @@ class UTCDateTime(TypeDecorator[datetime]):
         value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
+    def fast_bind_processor(self, dialect: Dialect) -> Any:
+        """A bulk-insert converter, equivalent to the normal one but without its overhead.
+
+        On SQLite SQLAlchemy stores 'YYYY-MM-DD HH:MM:SS.ffffff'; isoformat writes the same.
+        """
+        if dialect.name != "sqlite":
+            return None
+
+        def process(value: datetime | None) -> str | None:
+            if value is None:
+                return None
+            if value.tzinfo is None:
+                raise ValueError("naive datetime given to the store; use timezone-aware UTC")
+            return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+        return process
+
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
             return None

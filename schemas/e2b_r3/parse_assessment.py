@@ -1,0 +1,104 @@
+"""Parse ``adverseEventAssessment``: D-G via the primary role, G.k.1 / G.k.9.i.2.r, H.2-H.4."""
+
+from __future__ import annotations
+
+from gateway.domain.codes import DrugRole
+from gateway.domain.drug import CausalityAssessment
+from gateway.domain.icsr import ICSR
+from gateway.domain.narrative import Narrative
+from gateway.domain.values import MedDRATerm
+from schemas.e2b_r3 import oids
+from schemas.e2b_r3.parse_drug import finish_drugs
+from schemas.e2b_r3.parse_patient import parse_primary_role
+from schemas.e2b_r3.xml import Element, Extras, code_of, first, kids, meddra, path, text
+
+ANCHOR = "adverseEventAssessment"
+
+
+def parse_assessment(aea: Element, extras: Extras) -> ICSR:
+    roles: dict[str, DrugRole] = {}
+    causality: list[tuple[str, str, CausalityAssessment]] = []
+    narrative: dict[str, object] = {}
+    diagnoses: list[MedDRATerm] = []
+    role_el: Element | None = None
+    for tag, child in kids(aea):
+        if tag == "subject1" and role_el is None:
+            role_el = first(child, "primaryRole")
+        elif tag == "component" and _causality(first(child, "causalityAssessment"), roles, causality):
+            continue
+        elif tag == "component1" and _comment(first(child, "observationEvent"), narrative, diagnoses):
+            continue
+        else:
+            extras.keep(ANCHOR, aea, child)
+    parts = parse_primary_role(role_el, extras)
+    order = {r.id: i for i, r in enumerate(parts.reactions)}
+    drugs = finish_drugs(parts.drugs, roles, causality, order)
+    return ICSR(
+        patient=parts.patient,
+        study=parts.study,
+        reactions=parts.reactions,
+        tests=parts.tests,
+        drugs=drugs,
+        narrative=Narrative(sender_diagnoses=tuple(diagnoses), **narrative),  # type: ignore[arg-type]
+    )
+
+
+def _ref_id(el: Element | None, tag: str) -> str | None:
+    ident = first(el, tag) if el is not None else None
+    ident = first(ident, "id")
+    return ident.get("root") if ident is not None else None
+
+
+def _causality(
+    ca: Element | None,
+    roles: dict[str, DrugRole],
+    causality: list[tuple[str, str, CausalityAssessment]],
+) -> bool:
+    code, system = code_of(ca)
+    if ca is None or system != oids.CL_OBSERVATION:
+        return False
+    drug_id = _ref_id(first(ca, "subject2"), "productUseReference")
+    value = first(ca, "value")
+    if code == oids.OBS_DRUG_ROLE:
+        if drug_id is None or value is None or value.get("codeSystem") != oids.CL_DRUG_ROLE:
+            return False
+        roles[drug_id] = DrugRole.from_code(value.get("code") or "")
+        return True
+    if code == oids.OBS_CAUSALITY:
+        reaction_id = _ref_id(first(ca, "subject1"), "adverseEffectReference")
+        if drug_id is None or reaction_id is None:
+            return False
+        if value is not None and value.get("code") is not None:
+            return False  # coded result (regional, e.g. MFDS): keep opaque
+        method = path(ca, "methodCode", "originalText")
+        source = path(ca, "author", "assignedEntity", "code", "originalText")
+        causality.append(
+            (
+                drug_id,
+                reaction_id,
+                CausalityAssessment(source=text(source), method=text(method), result=text(value)),
+            )
+        )
+        return True
+    return False
+
+
+def _comment(obs: Element | None, narrative: dict[str, object], diagnoses: list[MedDRATerm]) -> bool:
+    code, system = code_of(obs)
+    if obs is None or system != oids.CL_OBSERVATION:
+        return False
+    author = path(obs, "author", "assignedEntity", "code")
+    who = author.get("code") if author is not None else None
+    value = first(obs, "value")
+    if code == oids.OBS_COMMENT and who == oids.AUTHOR_REPORTER:
+        narrative["reporter_comments"] = text(value)
+    elif code == oids.OBS_COMMENT and who == oids.AUTHOR_SENDER:
+        narrative["sender_comments"] = text(value)
+    elif code == oids.OBS_DIAGNOSIS and who == oids.AUTHOR_SENDER:
+        term = meddra(value)
+        if term is None:
+            return False
+        diagnoses.append(term)
+    else:
+        return False
+    return True

@@ -1,0 +1,360 @@
+"""Tiny helpers for the HL7 v3 datatypes E2B(R3) uses: II, TS, CE/CD, PQ, BL, ED, nullFlavor.
+
+Parsing walks children directly (no per-call XPath compilation); building uses
+``etree.SubElement`` with pre-qualified tag names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from typing import Any
+
+from lxml import etree
+
+from gateway.domain.partial_date import PartialDate
+from gateway.domain.values import MedDRATerm, Nullable, NullFlavor, Quantity
+from schemas.e2b_r3 import oids
+from schemas.e2b_r3.model import RegionalExtension
+
+NS = "urn:hl7-org:v3"
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+XSI_TYPE = f"{{{XSI}}}type"
+NSMAP = {None: NS, "xsi": XSI}
+_NS_PREFIX = f"{{{NS}}}"
+_NS_LEN = len(_NS_PREFIX)
+
+Element = Any  # lxml elements are untyped
+
+
+class E2BR3Error(ValueError):
+    """The XML does not fit the E2B(R3) mapping; ``where`` names the element."""
+
+
+@cache
+def q(tag: str) -> str:
+    """``"id"`` -> ``"{urn:hl7-org:v3}id"``."""
+    return _NS_PREFIX + tag
+
+
+def local(el: Element) -> str:
+    tag = el.tag
+    if not isinstance(tag, str):
+        return ""
+    return tag[_NS_LEN:] if tag.startswith(_NS_PREFIX) else tag
+
+
+def kids(el: Element) -> Iterator[tuple[str, Element]]:
+    """Element children (comments and PIs skipped) with their local names."""
+    for child in el:
+        tag = child.tag
+        if isinstance(tag, str):
+            yield (tag[_NS_LEN:] if tag.startswith(_NS_PREFIX) else tag), child
+
+
+def first(el: Element | None, tag: str) -> Element | None:
+    return None if el is None else el.find(q(tag))
+
+
+def path(el: Element | None, *tags: str) -> Element | None:
+    for tag in tags:
+        if el is None:
+            return None
+        el = el.find(q(tag))
+    return el
+
+
+def text(el: Element | None) -> str | None:
+    """Text of an element, None when absent or empty."""
+    if el is None:
+        return None
+    value = el.text
+    return value if value else None
+
+
+def code_of(el: Element | None) -> tuple[str | None, str | None]:
+    """``(code, codeSystem)`` of an element's ``code`` child."""
+    c = first(el, "code")
+    if c is None:
+        return None, None
+    return c.get("code"), c.get("codeSystem")
+
+
+# --- parsing ------------------------------------------------------------------------------
+
+
+def null_flavor(el: Element | None) -> NullFlavor | None:
+    if el is None:
+        return None
+    value = el.get("nullFlavor")
+    if value is None:
+        return None
+    try:
+        return NullFlavor(value)
+    except ValueError:
+        raise E2BR3Error(f"unknown nullFlavor {value!r} on <{local(el)}>") from None
+
+
+def ts(el: Element | None) -> Nullable[PartialDate] | None:
+    """A TS element: its date, its nullFlavor, or None."""
+    if el is None:
+        return None
+    value = el.get("value")
+    if value is None:
+        return null_flavor(el)
+    try:
+        return PartialDate.parse(value)
+    except ValueError as exc:
+        raise E2BR3Error(f"<{local(el)}>: {exc}") from None
+
+
+def ts_required(el: Element | None, where: str) -> PartialDate:
+    value = ts(el)
+    if not isinstance(value, PartialDate):
+        raise E2BR3Error(f"{where}: a date is required")
+    return value
+
+
+def str_or_nf(el: Element | None) -> Nullable[str] | None:
+    """Element text, or its nullFlavor."""
+    if el is None:
+        return None
+    nf = null_flavor(el)
+    if nf is not None:
+        return nf
+    return text(el)
+
+
+def attr_or_nf(el: Element | None, name: str) -> Nullable[str] | None:
+    if el is None:
+        return None
+    nf = null_flavor(el)
+    return nf if nf is not None else el.get(name)
+
+
+def bl(el: Element | None) -> Nullable[bool] | None:
+    """A BL value: True / False / nullFlavor / None."""
+    if el is None:
+        return None
+    value = el.get("value")
+    if value is None:
+        return null_flavor(el)
+    if value == "true":
+        return True
+    if value == "false":
+        return False
+    raise E2BR3Error(f"<{local(el)}> boolean must be true/false, got {value!r}")
+
+
+def decimal(value: str | None, where: str) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        raise E2BR3Error(f"{where}: not a number: {value!r}") from None
+    if not number.is_finite():
+        raise E2BR3Error(f"{where}: not a finite number: {value!r}")
+    return number
+
+
+def pq(el: Element | None) -> Quantity | None:
+    """A PQ (value + UCUM unit); unit defaults to "1" as in HL7."""
+    if el is None:
+        return None
+    value = decimal(el.get("value"), local(el))
+    if value is None:
+        return None
+    return Quantity(value=value, unit=el.get("unit") or "1")
+
+
+def meddra(el: Element | None) -> MedDRATerm | None:
+    """A MedDRA CE/CD: ``code`` + ``codeSystemVersion``."""
+    if el is None:
+        return None
+    code = el.get("code")
+    if code is None:
+        return None
+    try:
+        return MedDRATerm(version=el.get("codeSystemVersion") or "", code=code)
+    except ValueError as exc:
+        raise E2BR3Error(f"<{local(el)}>: {exc}") from None
+
+
+# --- building -----------------------------------------------------------------------------
+
+
+def sub(parent: Element, tag: str, attrib: dict[str, str] | None = None) -> Element:
+    return etree.SubElement(parent, q(tag), attrib)
+
+
+def sub_text(parent: Element, tag: str, value: str, attrib: dict[str, str] | None = None) -> Element:
+    el = etree.SubElement(parent, q(tag), attrib)
+    el.text = value
+    return el
+
+
+def set_nullable_text(el: Element, value: Nullable[str]) -> Element:
+    if isinstance(value, NullFlavor):
+        el.set("nullFlavor", value.value)
+    else:
+        el.text = value
+    return el
+
+
+def sub_nullable_text(parent: Element, tag: str, value: Nullable[str] | None) -> Element | None:
+    if value is None:
+        return None
+    return set_nullable_text(etree.SubElement(parent, q(tag)), value)
+
+
+def set_ts(el: Element, value: Nullable[PartialDate]) -> Element:
+    if isinstance(value, NullFlavor):
+        el.set("nullFlavor", value.value)
+    else:
+        el.set("value", value.format())
+    return el
+
+
+def sub_ts(
+    parent: Element, tag: str, value: Nullable[PartialDate] | None, xsi_type: str | None = None
+) -> Element | None:
+    if value is None:
+        return None
+    el = etree.SubElement(parent, q(tag))
+    if xsi_type:
+        el.set(XSI_TYPE, xsi_type)
+    return set_ts(el, value)
+
+
+def sub_code(
+    parent: Element,
+    tag: str,
+    code: str,
+    system: str | None,
+    version: str | None = None,
+    xsi_type: str | None = None,
+) -> Element:
+    el = etree.SubElement(parent, q(tag))
+    if xsi_type:
+        el.set(XSI_TYPE, xsi_type)
+    el.set("code", code)
+    if system:
+        el.set("codeSystem", system)
+    if version:
+        el.set("codeSystemVersion", version)
+    return el
+
+
+def sub_meddra(parent: Element, tag: str, term: MedDRATerm, xsi_type: str | None = "CE") -> Element:
+    return sub_code(parent, tag, term.code, oids.MEDDRA, term.version, xsi_type)
+
+
+def sub_pq(parent: Element, tag: str, value: Quantity, xsi_type: str | None = None) -> Element:
+    el = etree.SubElement(parent, q(tag))
+    if xsi_type:
+        el.set(XSI_TYPE, xsi_type)
+    el.set("value", format_decimal(value.value))
+    el.set("unit", value.unit)
+    return el
+
+
+def format_decimal(value: Decimal) -> str:
+    """Decimal as HL7 REAL text, keeping every digit (no exponent)."""
+    text = str(value)
+    if "E" in text or "e" in text:
+        text = format(value, "f")
+    return text
+
+
+def sub_bl(parent: Element, tag: str, value: Nullable[bool]) -> Element:
+    el = etree.SubElement(parent, q(tag), {XSI_TYPE: "BL"})
+    if isinstance(value, NullFlavor):
+        el.set("nullFlavor", value.value)
+    else:
+        el.set("value", "true" if value else "false")
+    return el
+
+
+def sub_id(parent: Element, root: str, extension: str | None = None, tag: str = "id") -> Element:
+    el = etree.SubElement(parent, q(tag))
+    if extension is not None:
+        el.set("extension", extension)
+    el.set("root", root)
+    return el
+
+
+def sub_observation(
+    parent: Element, rel_tag: str, type_code: str, code: str, system: str = oids.CL_OBSERVATION
+) -> Element:
+    """``<rel typeCode><observation classCode="OBS" moodCode="EVN"><code/>`` -> observation."""
+    rel = etree.SubElement(parent, q(rel_tag), {"typeCode": type_code})
+    obs = etree.SubElement(rel, q("observation"), {"classCode": "OBS", "moodCode": "EVN"})
+    sub_code(obs, "code", code, system)
+    return obs
+
+
+# --- regional extensions ------------------------------------------------------------------
+
+_SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=False)
+
+
+class Extras:
+    """Collects unmodelled child elements while parsing (see ``RegionalExtension``)."""
+
+    __slots__ = ("items",)
+
+    def __init__(self) -> None:
+        self.items: list[RegionalExtension] = []
+
+    def keep(self, anchor: str, parent: Element, child: Element) -> None:
+        tag = local(child)
+        index = 0
+        position = 0
+        for _, sibling in kids(parent):
+            if sibling is child:
+                break
+            position += 1
+            if sibling.tag == child.tag:
+                index += 1
+        self.items.append(
+            RegionalExtension(
+                anchor=anchor,
+                tag=tag,
+                index=index,
+                position=position,
+                xml=etree.tostring(child, with_tail=False),
+            )
+        )
+
+
+class Placer:
+    """Re-inserts kept fragments into a built tree, by anchor."""
+
+    __slots__ = ("_by_anchor",)
+
+    def __init__(self, extensions: tuple[RegionalExtension, ...]) -> None:
+        self._by_anchor: dict[str, list[RegionalExtension]] = {}
+        for ext in extensions:
+            self._by_anchor.setdefault(ext.anchor, []).append(ext)
+
+    def place(self, anchor: str, container: Element) -> None:
+        items = self._by_anchor.get(anchor)
+        if not items:
+            return
+        for ext in sorted(items, key=lambda e: e.position):
+            fragment = etree.fromstring(ext.xml, _SAFE_PARSER)
+            qtag = fragment.tag
+            same = [c for c in container if c.tag == qtag]
+            if ext.index < len(same):
+                same[ext.index].addprevious(fragment)
+            elif same:
+                same[-1].addnext(fragment)
+            else:
+                elements = [c for c in container if isinstance(c.tag, str)]
+                if ext.position < len(elements):
+                    elements[ext.position].addprevious(fragment)
+                else:
+                    container.append(fragment)
+            fragment.tail = None
