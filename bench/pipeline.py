@@ -126,7 +126,8 @@ async def run_phase(
 def start_gateway(tmp: Path, bootstrap: str, prefix: str, db_url: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "ICSR_KAFKA_BOOTSTRAP": bootstrap, "ICSR_KAFKA_TOPIC_PREFIX": prefix,
            "ICSR_DATABASE_URL": db_url, "ICSR_DATA_DIR": str(tmp / "gw"), "ICSR_HTTP_PORT": "0",
-           "ICSR_LOG_LEVEL": "WARNING", "ICSR_CONSUMER_BATCH_SIZE": "1000"}
+           "ICSR_LOG_LEVEL": "WARNING", "ICSR_CONSUMER_BATCH_SIZE": "1000",
+           "ICSR_CONSUMER_PROCESSES": os.environ.get("BENCH_CONSUMER_PROCESSES", "2")}
     proc = subprocess.Popen([sys.executable, "-m", "gateway", "run"], env=env,
                             stdout=subprocess.DEVNULL, stderr=(tmp / "gateway.log").open("wb"))
     deadline = time.monotonic() + 30

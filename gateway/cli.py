@@ -99,6 +99,39 @@ async def _serve(settings: Settings, after_start: object = None) -> None:
         await gateway.stop()
 
 
+@app.command(hidden=True)
+def consume(config: ConfigOption = None) -> None:
+    """Run only the consumers (an extra consumer process started by `run`)."""
+    settings = _settings(config)
+    configure_logging(settings.log_level, settings.log_format)
+    if settings.kafka_bootstrap is None:
+        typer.echo("icsr-gateway: configuration error: ICSR_KAFKA_BOOTSTRAP: required for `consume`", err=True)
+        raise typer.Exit(2)
+    try:
+        asyncio.run(_consume(settings))
+    except GatewayError as exc:
+        raise _fail(exc) from None
+
+
+async def _consume(settings: Settings) -> None:
+    from consumers.runner import ConsumerRunner
+    from gateway.bootstrap import build_components
+
+    comp = build_components(settings)
+    assert settings.kafka_bootstrap is not None
+    runners = [
+        ConsumerRunner(spec, comp.runner_config(settings.kafka_bootstrap, spec.name), comp.store, comp.codec)
+        for spec in comp.consumer_specs()
+    ]
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, lambda: [r.stop() for r in runners])
+    try:
+        await asyncio.gather(*(r.run() for r in runners))
+    finally:
+        comp.store.dispose()
+
+
 @app.command()
 def broker(
     port: Annotated[int, typer.Option(help="Port to listen on (0: a free one).")] = 9092,

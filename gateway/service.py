@@ -22,6 +22,7 @@ from gateway.kafka.admin import ensure_topics
 from gateway.kafka.embedded import EmbeddedBroker
 from gateway.logs import get_logger
 from gateway.settings import Settings
+from gateway.workers import ConsumerWorkers
 from producers.outbox_relay import OutboxRelay
 from producers.publisher import EventPublisher
 from schemas.topics import Topic
@@ -57,6 +58,7 @@ class Gateway:
         self.publisher: EventPublisher | None = None
         self.relay: OutboxRelay | None = None
         self.runners: list[ConsumerRunner] = []
+        self.workers: ConsumerWorkers | None = None
         self.http_url: str | None = None
         self._server: uvicorn.Server | None = None
         self._tasks: list[asyncio.Task[Any]] = []
@@ -99,6 +101,10 @@ class Gateway:
             )
             self.runners.append(runner)
             self._tasks.append(asyncio.create_task(runner.run(), name=f"consumer-{spec.name}"))
+        if s.consumer_processes > 1:
+            self.workers = ConsumerWorkers(s.consumer_processes - 1, self.bootstrap_servers, s.data_dir / "workers")
+            self.workers.start()
+            self._tasks.append(asyncio.create_task(self.workers.supervise(), name="workers"))
         self._tasks.append(asyncio.create_task(self._reconcile_periodically(), name="reconcile"))
         await self._start_http(sock)
         self._write_runtime_file()
@@ -141,6 +147,8 @@ class Gateway:
         store_ok = bool(self.components) and await asyncio.to_thread(self.components.store.ping)  # type: ignore[union-attr]
         broker_ok = bool(self.publisher) and await self.publisher.broker_answers()  # type: ignore[union-attr]
         consumers_ok = bool(self.runners) and all(r.started.is_set() for r in self.runners)
+        if self.workers is not None:
+            consumers_ok = consumers_ok and self.workers.alive
         return {"store": store_ok, "broker": broker_ok, "consumers": consumers_ok}
 
     async def wait_failed(self) -> None:
@@ -154,6 +162,8 @@ class Gateway:
         """Graceful: stop fetching, finish and commit the batch in hand, flush the outbox."""
         for runner in self.runners:
             runner.stop()
+        if self.workers is not None:
+            await self.workers.stop()
         consumer_tasks = [t for t in self._tasks if t.get_name().startswith("consumer-")]
         if consumer_tasks:
             await asyncio.wait(consumer_tasks, timeout=15)

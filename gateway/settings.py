@@ -99,7 +99,12 @@ class Settings(BaseSettings):
     consumer_max_attempts: int = Field(default=5, ge=1, le=100, description="Attempts before a message is dead-lettered.")
     consumer_backoff_initial_s: float = Field(default=0.2, ge=0)
     consumer_backoff_max_s: float = Field(default=5.0, ge=0)
-    consumer_batch_size: int = Field(default=500, ge=1, le=10_000)
+    consumer_batch_size: int = Field(default=500, ge=1, le=10_000, description="Most messages applied in one store transaction.")
+    consumer_processes: int = Field(
+        default=1, ge=1, le=32,
+        description="Processes running the consumers (same consumer groups, partitions shared). "
+        "Above 1 uses more cores; keep it at most the topic partitions.",
+    )
     outbox_batch_size: int = Field(default=1000, ge=1, le=50_000)
     outbox_poll_interval_s: float = Field(default=0.05, gt=0)
     reconcile_interval_s: float = Field(default=60.0, gt=0, description="How often unfinished work is re-enqueued.")

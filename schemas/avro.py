@@ -32,6 +32,7 @@ from fastavro import parse_schema, schemaless_reader, schemaless_writer
 from fastavro.schema import fingerprint as _fastavro_fingerprint
 from fastavro.schema import to_parsing_canonical_form
 from fastavro.validation import ValidationError, validate
+
 from gateway.errors import InvalidMessageError, UndecodablePayloadError, UnknownSchemaError
 
 __all__ = [
@@ -316,7 +317,7 @@ class AvroCodec:
         # The full validation is slow (it dominates a consumer's encode cost), so the happy
         # path writes directly. Only the cases the writer lets through are checked up front
         # (unknown fields, ints out of range); any write error is explained by validate().
-        if record.keys() - entry.field_names or entry.int_fields and not _ints_fit(entry, record):
+        if record.keys() - entry.field_names or (entry.int_fields and not _ints_fit(entry, record)):
             self._explain(entry, record, None)
         try:
             schemaless_writer(buffer, entry.schema, record, strict_allow_default=True)

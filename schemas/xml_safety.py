@@ -202,8 +202,11 @@ _BOMS: Final[tuple[tuple[bytes, str], ...]] = (
 _WS: Final = " \t\r\n"
 _NAME_RE: Final = re.compile(r"[^\s\"'<>%;\[\]/=]+")
 _QUOTED_RE: Final = re.compile(r"\"[^\"]*\"|'[^']*'")
-_REF_RE: Final = re.compile(r"[&%][^\s;&%]+;")
-_CHAR_REF_RE: Final = re.compile(r"&#")
+_REF_RE: Final = re.compile(r"[&%](?!#)[^\s;&%]+;")  # entity references, not &#60;
+_DECLARED_ENCODING_RE: Final = re.compile(
+    r"<\?xml\s[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._:-]+)[\"']"
+)
+_REFUSED_ENCODINGS: Final = frozenset({"utf7", "unicode11utf7", "csunicode11utf7", "utf7imap"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -340,9 +343,10 @@ def _scan_doctype(s: str, i: int) -> tuple[_Doctype, int]:
         if s.startswith(keyword, j):
             j += len(keyword)
             for _ in range(literals):
-                literal = _quoted(s, _skip_ws(s, j))
+                k = _skip_ws(s, j)
+                literal = _quoted(s, k)
                 if literal is None:
-                    if _skip_ws(s, j) >= n or s.find(s[_skip_ws(s, j)], _skip_ws(s, j) + 1) < 0:
+                    if k >= n or (s[k] in "\"'" and s.find(s[k], k + 1) < 0):
                         raise TruncatedXMLError("XML truncated: the DOCTYPE is not closed")
                     raise MalformedXMLError(f"XML malformed: {keyword} identifier not quoted")
                 j = literal[1]
@@ -411,9 +415,23 @@ def _refuse_entities(doctype: _Doctype) -> None:
         )
 
 
+def _refuse_disguising_encodings(s: str) -> None:
+    """Refuse encodings in which markup need not be ASCII (``+ADw-`` is ``<`` in UTF-7)."""
+    m = _DECLARED_ENCODING_RE.match(s)
+    if m is None:
+        return
+    name = re.sub(r"[^a-z0-9]", "", m.group(1).lower())
+    if name in _REFUSED_ENCODINGS:
+        raise XMLEncodingError(
+            f"XML refused: declared encoding {m.group(1)!r} is not accepted "
+            "(it can disguise markup); use UTF-8, UTF-16 or an ISO-8859 encoding"
+        )
+
+
 def _prescan(data: bytes) -> None:
     """Refuse empty, non-XML and entity-declaring input before libxml2 sees it."""
     s = _scan_text(data)
+    _refuse_disguising_encodings(s.lstrip("\ufeff"))
     n = len(s)
     i = 0
     if s.startswith("\ufeff"):
@@ -535,10 +553,10 @@ def _check_tree(root: etree._Element) -> None:
     docinfo = root.getroottree().docinfo
     dtd = docinfo.internalDTD
     if dtd is not None:
-        names = [str(e.name) for e in dtd.iterentities()]
-        if names:
-            raise InternalEntityError(
-                f"XML refused: the DOCTYPE declares entities ({', '.join(names[:5])}); "
+        for entity in dtd.iterentities():
+            error = ExternalEntityError if entity.system_url else InternalEntityError
+            raise error(
+                f"XML refused: the DOCTYPE declares entity {entity.name!r}; "
                 "documents that declare entities are not accepted"
             )
     for ref in root.iter(etree.Entity):

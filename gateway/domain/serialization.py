@@ -69,39 +69,62 @@ class SerializationError(ValueError):
 
 def dump(obj: object) -> JSON:
     """Turn a domain record (or any value it holds) into JSON-ready data."""
-    return _dump(obj, type(obj).__name__)
+    try:
+        return _dump(obj)
+    except SerializationError as exc:
+        raise SerializationError(f"{type(obj).__name__}{exc.path}", exc.problem) from None
 
 
-def _dump(obj: object, path: str) -> JSON:
-    if isinstance(obj, NullFlavor):
-        return {_NULL_FLAVOR_KEY: obj.value}
-    if isinstance(obj, Enum):
-        return cast(JSON, obj.value)
-    if obj is None or isinstance(obj, bool | int | str):
-        return obj
-    if isinstance(obj, Decimal):
-        return str(obj)
-    if isinstance(obj, datetime):
-        if obj.utcoffset() is None:
-            raise SerializationError(path, "naive datetime cannot be stored")
-        return obj.isoformat()
-    if isinstance(obj, PartialDate):
+def _dump(obj: object) -> JSON:
+    # Hot path (every case version is written through here): no path strings are built
+    # unless something fails; the failing path is assembled on the way out.
+    if obj is None or type(obj) in _SCALARS:
+        return cast(JSON, obj)
+    if type(obj) is PartialDate:
         return obj.format()
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+    if type(obj) in _RECORDS or (
+        dataclasses.is_dataclass(obj) and not isinstance(obj, type | PartialDate)
+    ):
+        _RECORDS.add(type(obj))
         # Fields at their default are left out: `load` restores them, and a case version
         # is mostly empty at intake, so this keeps stored versions small and fast to write.
         out: dict[str, JSON] = {}
         for name, default in _defaults(type(obj)):
             value = getattr(obj, name)
-            if default is not _NO_DEFAULT and type(value) is type(default) and value == default:
+            if value is default or (
+                default is not _NO_DEFAULT and type(value) is type(default) and value == default
+            ):
                 continue
-            out[name] = _dump(value, f"{path}.{name}")
+            try:
+                out[name] = _dump(value)
+            except SerializationError as exc:
+                raise SerializationError(f".{name}{exc.path}", exc.problem) from None
         return out
     if isinstance(obj, tuple):
-        return [_dump(item, f"{path}[{i}]") for i, item in enumerate(obj)]
-    raise SerializationError(path, f"cannot serialise a {type(obj).__name__}")
+        items: list[JSON] = []
+        for i, item in enumerate(obj):
+            try:
+                items.append(_dump(item))
+            except SerializationError as exc:
+                raise SerializationError(f"[{i}]{exc.path}", exc.problem) from None
+        return items
+    if isinstance(obj, NullFlavor):
+        return {_NULL_FLAVOR_KEY: obj.value}
+    if isinstance(obj, Enum):
+        return cast(JSON, obj.value)
+    if isinstance(obj, bool | int | str):
+        return obj
+    if isinstance(obj, Decimal):
+        return str(obj)
+    if isinstance(obj, datetime):
+        if obj.utcoffset() is None:
+            raise SerializationError("", "naive datetime cannot be stored")
+        return obj.isoformat()
+    raise SerializationError("", f"cannot serialise a {type(obj).__name__}")
 
 
+_SCALARS: frozenset[type] = frozenset({bool, int, str})
+_RECORDS: set[type] = set()
 _NO_DEFAULT = object()
 
 

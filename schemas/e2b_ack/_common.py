@@ -18,9 +18,9 @@ __all__ = [
     "InvalidAckError",
     "MalformedAckError",
     "clean_text",
+    "element_text",
     "format_hl7_ts",
     "to_xml_bytes",
-    "element_text",
     "truncate_text",
 ]
 

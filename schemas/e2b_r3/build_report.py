@@ -54,7 +54,9 @@ def build_investigation(parent: Element, icsr: ICSR, placer: Placer) -> Element:
         _author_code(obs, oids.AUTHOR_NATIVE)
     if rep.first_sender is not None:
         event = _related(ie, "1", None)
-        entity = sub(sub(event, "author", {"typeCode": "AUT"}), "assignedEntity", {"classCode": "ASSIGNED"})
+        entity = sub(
+            sub(event, "author", {"typeCode": "AUT"}), "assignedEntity", {"classCode": "ASSIGNED"}
+        )
         sub_code(entity, "code", rep.first_sender.code, oids.CL_FIRST_SENDER)
     for source in icsr.primary_sources:
         _primary_source(ie, source)
@@ -185,27 +187,46 @@ def _country(person: Element, country: Nullable[str] | None) -> None:
         sub_code(loc, "code", country, oids.COUNTRY)
 
 
-def _organisation(entity: Element, department: Nullable[str] | None, organisation: Nullable[str] | None) -> None:
+def _organisation(
+    entity: Element, department: Nullable[str] | None, organisation: Nullable[str] | None
+) -> None:
     if department is None and organisation is None:
         return
     org = sub(entity, "representedOrganization", {"classCode": "ORG", "determinerCode": "INSTANCE"})
     sub_nullable_text(org, "name", department)
     if organisation is not None:
         inner = sub(org, "assignedEntity", {"classCode": "ASSIGNED"})
-        org2 = sub(inner, "representedOrganization", {"classCode": "ORG", "determinerCode": "INSTANCE"})
+        org2 = sub(
+            inner, "representedOrganization", {"classCode": "ORG", "determinerCode": "INSTANCE"}
+        )
         sub_nullable_text(org2, "name", organisation)
 
 
 def _primary_source(ie: Element, src: PrimarySource) -> None:
     event = _related(ie, "2", "1" if src.primary_for_regulatory_purposes else None)
-    entity = sub(sub(event, "author", {"typeCode": "AUT"}), "assignedEntity", {"classCode": "ASSIGNED"})
-    _addr(entity, {"streetAddressLine": src.street, "city": src.city, "state": src.state, "postalCode": src.postcode})
+    entity = sub(
+        sub(event, "author", {"typeCode": "AUT"}), "assignedEntity", {"classCode": "ASSIGNED"}
+    )
+    _addr(
+        entity,
+        {
+            "streetAddressLine": src.street,
+            "city": src.city,
+            "state": src.state,
+            "postalCode": src.postcode,
+        },
+    )
     _telecom(entity, "tel", src.telephone)
     _telecom(entity, "mailto", src.email)
     person = sub(entity, "assignedPerson", {"classCode": "PSN", "determinerCode": "INSTANCE"})
     _name(
         person,
-        [("prefix", src.title), ("given", src.given_name), ("given", src.middle_name), ("family", src.family_name)],
+        [
+            ("prefix", src.title),
+            ("given", src.given_name),
+            ("given", src.middle_name),
+            ("family", src.family_name),
+        ],
     )
     if src.qualification is not None:
         qual = sub(person, "asQualifiedEntity", {"classCode": "QUAL"})
@@ -221,16 +242,27 @@ def _primary_source(ie: Element, src: PrimarySource) -> None:
 
 def _sender(ie: Element, s: Sender) -> None:
     event = sub(sub(ie, "subjectOf1", {"typeCode": "SUBJ"}), "controlActEvent", _EVN)
-    entity = sub(sub(event, "author", {"typeCode": "AUT"}), "assignedEntity", {"classCode": "ASSIGNED"})
+    entity = sub(
+        sub(event, "author", {"typeCode": "AUT"}), "assignedEntity", {"classCode": "ASSIGNED"}
+    )
     if s.sender_type is not None:
         sub_code(entity, "code", s.sender_type.code, oids.CL_SENDER_TYPE)
-    _addr(entity, {"streetAddressLine": s.street, "city": s.city, "state": s.state, "postalCode": s.postcode})
+    _addr(
+        entity,
+        {"streetAddressLine": s.street, "city": s.city, "state": s.state, "postalCode": s.postcode},
+    )
     _telecom(entity, "tel", s.telephone)
     _telecom(entity, "fax", s.fax)
     _telecom(entity, "mailto", s.email)
     person = sub(entity, "assignedPerson", {"classCode": "PSN", "determinerCode": "INSTANCE"})
     _name(
-        person, [("prefix", s.title), ("given", s.given_name), ("given", s.middle_name), ("family", s.family_name)]
+        person,
+        [
+            ("prefix", s.title),
+            ("given", s.given_name),
+            ("given", s.middle_name),
+            ("family", s.family_name),
+        ],
     )
     _country(person, s.country)
     if len(person) == 0:

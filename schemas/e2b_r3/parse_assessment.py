@@ -20,17 +20,21 @@ def parse_assessment(aea: Element, extras: Extras) -> ICSR:
     causality: list[tuple[str, str, CausalityAssessment]] = []
     narrative: dict[str, object] = {}
     diagnoses: list[MedDRATerm] = []
-    role_el: Element | None = None
+    subject = first(aea, "subject1")
+    parts = parse_primary_role(first(subject, "primaryRole"), extras)
+    known = {d.id for d in parts.drugs}
     for tag, child in kids(aea):
-        if tag == "subject1" and role_el is None:
-            role_el = first(child, "primaryRole")
-        elif tag == "component" and _causality(first(child, "causalityAssessment"), roles, causality):
+        if tag == "subject1" and child is subject:
             continue
-        elif tag == "component1" and _comment(first(child, "observationEvent"), narrative, diagnoses):
-            continue
-        else:
-            extras.keep(ANCHOR, aea, child)
-    parts = parse_primary_role(role_el, extras)
+        if tag == "component":
+            ca = first(child, "causalityAssessment")
+            if _causality(ca, known, roles, causality):
+                continue
+        elif tag == "component1":
+            obs = first(child, "observationEvent")
+            if _comment(obs, narrative, diagnoses):
+                continue
+        extras.keep(ANCHOR, aea, child)
     order = {r.id: i for i, r in enumerate(parts.reactions)}
     drugs = finish_drugs(parts.drugs, roles, causality, order)
     return ICSR(
@@ -51,6 +55,7 @@ def _ref_id(el: Element | None, tag: str) -> str | None:
 
 def _causality(
     ca: Element | None,
+    known: set[str],
     roles: dict[str, DrugRole],
     causality: list[tuple[str, str, CausalityAssessment]],
 ) -> bool:
@@ -58,6 +63,8 @@ def _causality(
     if ca is None or system != oids.CL_OBSERVATION:
         return False
     drug_id = _ref_id(first(ca, "subject2"), "productUseReference")
+    if drug_id not in known:
+        return False  # points at no drug of this case: kept opaque, never guessed
     value = first(ca, "value")
     if code == oids.OBS_DRUG_ROLE:
         if drug_id is None or value is None or value.get("codeSystem") != oids.CL_DRUG_ROLE:
@@ -83,7 +90,9 @@ def _causality(
     return False
 
 
-def _comment(obs: Element | None, narrative: dict[str, object], diagnoses: list[MedDRATerm]) -> bool:
+def _comment(
+    obs: Element | None, narrative: dict[str, object], diagnoses: list[MedDRATerm]
+) -> bool:
     code, system = code_of(obs)
     if obs is None or system != oids.CL_OBSERVATION:
         return False

@@ -13,10 +13,11 @@ from gateway.domain.drug import (
     Indication,
     Substance,
 )
-from gateway.domain.values import Coded, NullFlavor, Quantity
+from gateway.domain.values import Coded
 from schemas.e2b_r3 import oids
+from schemas.e2b_r3.ids import anchor as make_anchor
+from schemas.e2b_r3.ids import fallback_id
 from schemas.e2b_r3.xml import (
-    XSI_TYPE,
     E2BR3Error,
     Element,
     Extras,
@@ -28,16 +29,18 @@ from schemas.e2b_r3.xml import (
     null_flavor,
     path,
     pq,
+    read_interval,
     str_or_nf,
     text,
-    ts,
 )
 
 
 def _coded(el: Element | None) -> Coded | None:
     if el is None or not el.get("code"):
         return None
-    return Coded(code=el.get("code"), system=el.get("codeSystem"), version=el.get("codeSystemVersion"))
+    return Coded(
+        code=el.get("code"), system=el.get("codeSystem"), version=el.get("codeSystemVersion")
+    )
 
 
 class _Rows:
@@ -50,10 +53,10 @@ class _Rows:
         return self.rows.setdefault(reaction_id, {})
 
 
-def parse_drug(sa: Element, index: int, extras: Extras) -> Drug:
+def parse_drug(sa: Element, index: int, extras: Extras, seen: dict[str, int]) -> Drug:
     ident = first(sa, "id")
-    drug_id = (ident.get("root") if ident is not None else None) or f"drug-{index + 1}"
-    anchor = f"drug:{drug_id}"
+    drug_id = (ident.get("root") if ident is not None else None) or fallback_id("drug", index)
+    anchor = make_anchor("drug", drug_id, seen)
     fields: dict[str, object] = {}
     dosages: list[Dosage] = []
     indications: list[Indication] = []
@@ -93,7 +96,10 @@ def parse_drug(sa: Element, index: int, extras: Extras) -> Drug:
                 extras.keep(anchor, sa, child)
         else:
             extras.keep(anchor, sa, child)
-    assessments = tuple(DrugReactionAssessment(reaction_id=rid, **row) for rid, row in rows.rows.items())  # type: ignore[arg-type]
+    assessments = tuple(
+        DrugReactionAssessment(reaction_id=rid, **row)  # type: ignore[arg-type]
+        for rid, row in rows.rows.items()
+    )
     try:
         return Drug(
             id=drug_id,
@@ -130,21 +136,33 @@ def _drug_observation(
         ref = path(obs, "outboundRelationship1", "actReference", "id")
         if ref is None or value is None:
             return False
-        rows.row(ref.get("root") or "")["recurrence"] = RechallengeResult.from_code(value.get("code") or "")
+        rows.row(ref.get("root") or "")["recurrence"] = RechallengeResult.from_code(
+            value.get("code") or ""
+        )
     else:
         return False
     return True
 
 
-def _consumable(iok: Element | None, fields: dict[str, object], anchor: str, extras: Extras) -> None:
+def _consumable(
+    iok: Element | None, fields: dict[str, object], anchor: str, extras: Extras
+) -> None:
     if iok is None:
         return
     for tag, child in kids(iok):
         if tag == "kindOfProduct":
             _product(child, fields, f"{anchor}:product", extras)
-        elif tag == "subjectOf" and code_of(first(child, "productEvent"))[1] == oids.CL_PRODUCT_EVENT:
+        elif (
+            tag == "subjectOf" and code_of(first(child, "productEvent"))[1] == oids.CL_PRODUCT_EVENT
+        ):
             country = path(
-                child, "productEvent", "performer", "assignedEntity", "representedOrganization", "addr", "country"
+                child,
+                "productEvent",
+                "performer",
+                "assignedEntity",
+                "representedOrganization",
+                "addr",
+                "country",
             )
             fields["country_obtained"] = text(country)
         else:
@@ -165,9 +183,13 @@ def _product(kind: Element, fields: dict[str, object], anchor: str, extras: Extr
                 continue
             number = first(approval, "id")
             fields["authorisation_number"] = number.get("extension") if number is not None else None
-            fields["authorisation_holder"] = text(path(approval, "holder", "role", "playingOrganization", "name"))
+            fields["authorisation_holder"] = text(
+                path(approval, "holder", "role", "playingOrganization", "name")
+            )
             territory = path(approval, "author", "territorialAuthority", "territory", "code")
-            fields["authorisation_country"] = territory.get("code") if territory is not None else None
+            fields["authorisation_country"] = (
+                territory.get("code") if territory is not None else None
+            )
         elif tag == "ingredient":
             substance = first(child, "ingredientSubstance")
             strength = None
@@ -203,7 +225,7 @@ def _dosage(sa: Element, anchor: str, extras: Extras) -> Dosage:
             for itag, part in kids(iok) if iok is not None else ():
                 if itag == "productInstanceInstance":
                     fields["batch_lot"] = text(first(part, "lotNumberText"))
-                elif itag == "kindOfProduct" and first(part, "formCode") is not None:
+                elif itag == "kindOfProduct" and _has_form(first(part, "formCode")):
                     form = first(part, "formCode")
                     fields["dose_form"] = str_or_nf(first(form, "originalText"))
                     fields["dose_form_term"] = _coded(form)
@@ -221,21 +243,19 @@ def _dosage(sa: Element, anchor: str, extras: Extras) -> Dosage:
     return Dosage(**fields)  # type: ignore[arg-type]
 
 
+def _has_form(form: Element | None) -> bool:
+    """A formCode carrying G.k.4.r.9 data (FDA sends an empty one: kept opaque)."""
+    return form is not None and (
+        form.get("code") is not None or first(form, "originalText") is not None
+    )
+
+
 def _dosage_time(eff: Element, fields: dict[str, object]) -> None:
     nf = null_flavor(eff)
-    if nf is not None and first(eff, "comp") is None and first(eff, "low") is None:
+    if nf is not None and len(eff) == 0:
         fields["period_null_flavor"] = nf
         return
-    parts = [c for _, c in kids(eff) if _ == "comp"] if first(eff, "comp") is not None else [eff]
-    for part in parts:
-        kind = part.get(XSI_TYPE, "")
-        if kind.endswith("PIVL_TS"):
-            period = first(part, "period")
-            fields["interval"] = pq(period)
-        else:
-            fields["start"] = ts(first(part, "low"))
-            fields["end"] = ts(first(part, "high"))
-            fields["duration"] = pq(first(part, "width"))
+    fields.update(read_interval(eff))
 
 
 def finish_drugs(
@@ -253,12 +273,13 @@ def finish_drugs(
     by_pair: dict[tuple[str, str], list[CausalityAssessment]] = {}
     for drug_id, reaction_id, assessment in causality:
         by_pair.setdefault((drug_id, reaction_id), []).append(assessment)
-    known = {d.id for d in drugs}
-    orphans = sorted({d for d, _ in by_pair if d not in known} | {d for d in roles if d not in known})
-    if orphans:
-        raise E2BR3Error(f"G.k.1 / G.k.9.i.2.r refer to unknown drug id(s): {', '.join(orphans)}")
     out: list[Drug] = []
+    done: set[str] = set()
     for drug in drugs:
+        if drug.id in done:  # a duplicated id: links go to the first drug only
+            out.append(drug)
+            continue
+        done.add(drug.id)
         rows = {r.reaction_id: r for r in drug.reaction_assessments}
         for (drug_id, reaction_id), found in by_pair.items():
             if drug_id != drug.id:
@@ -275,4 +296,3 @@ def finish_drugs(
             )
         )
     return tuple(out)
-

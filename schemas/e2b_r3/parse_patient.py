@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, cast
 
 from gateway.domain.codes import AgeGroup, Sex, StudyType
 from gateway.domain.drug import Drug
@@ -18,7 +17,7 @@ from gateway.domain.patient import (
 )
 from gateway.domain.reaction import Reaction
 from gateway.domain.report import Study, StudyRegistration
-from gateway.domain.values import Coded, Nullable, NullFlavor
+from gateway.domain.values import Coded, Nullable
 from schemas.e2b_r3 import oids
 from schemas.e2b_r3.parse_drug import parse_drug
 from schemas.e2b_r3.parse_reaction import parse_reaction, parse_test
@@ -62,6 +61,7 @@ def parse_primary_role(role: Element | None, extras: Extras) -> RoleParts:
     drugs: list[Drug] = []
     causes: list[CauseOfDeath] = []
     autopsy: dict[str, object] = {}
+    seen: dict[str, int] = {}
     for tag, child in kids(role):
         if tag == "player1":
             _player(child, pat, extras)
@@ -73,7 +73,7 @@ def parse_primary_role(role: Element | None, extras: Extras) -> RoleParts:
             if obs is not None:
                 code, system = code_of(obs)
                 if system == oids.CL_OBSERVATION and code == oids.OBS_REACTION:
-                    reactions.append(parse_reaction(obs, len(reactions), extras))
+                    reactions.append(parse_reaction(obs, len(reactions), extras, seen))
                     continue
                 if system == oids.CL_OBSERVATION and code == oids.OBS_REPORTED_CAUSE:
                     causes.append(_cause(obs))
@@ -82,7 +82,9 @@ def parse_primary_role(role: Element | None, extras: Extras) -> RoleParts:
                     autopsy["autopsy_done"] = bl(first(obs, "value"))
                     autopsy["autopsy_causes"] = tuple(
                         _cause(o)
-                        for o in obs.iterfind("{urn:hl7-org:v3}outboundRelationship2/{urn:hl7-org:v3}observation")
+                        for o in obs.iterfind(
+                            "{urn:hl7-org:v3}outboundRelationship2/{urn:hl7-org:v3}observation"
+                        )
                         if code_of(o) == (oids.OBS_AUTOPSY_CAUSE, oids.CL_OBSERVATION)
                     )
                     continue
@@ -108,7 +110,7 @@ def parse_primary_role(role: Element | None, extras: Extras) -> RoleParts:
                         for _, comp in kids(org):
                             sa = first(comp, "substanceAdministration")
                             if sa is not None:
-                                drugs.append(parse_drug(sa, len(drugs), extras))
+                                drugs.append(parse_drug(sa, len(drugs), extras, seen))
                         continue
             extras.keep(ANCHOR, role, child)
         else:
@@ -312,7 +314,9 @@ def _study(rs: Element, extras: Extras) -> Study:
     for tag, child in kids(rs):
         if tag == "id" and child.get("root") == oids.SPONSOR_STUDY_NUMBER:
             fields["sponsor_study_number"] = attr_or_nf(child, "extension")
-        elif tag == "id" and null_flavor(child) is not None and "sponsor_study_number" not in fields:
+        elif (
+            tag == "id" and null_flavor(child) is not None and "sponsor_study_number" not in fields
+        ):
             fields["sponsor_study_number"] = null_flavor(child)
         elif tag == "code" and child.get("codeSystem") == oids.CL_STUDY_TYPE:
             fields["study_type"] = StudyType.from_code(child.get("code") or "")
@@ -334,4 +338,3 @@ def _study(rs: Element, extras: Extras) -> Study:
         else:
             extras.keep("study", rs, child)
     return Study(registrations=tuple(regs), **fields)  # type: ignore[arg-type]
-

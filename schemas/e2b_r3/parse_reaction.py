@@ -7,6 +7,8 @@ from gateway.domain.lab_test import LabTest
 from gateway.domain.reaction import Reaction, Seriousness
 from gateway.domain.values import NullFlavor, TrueOrNI
 from schemas.e2b_r3 import oids
+from schemas.e2b_r3.ids import anchor as make_anchor
+from schemas.e2b_r3.ids import fallback_id
 from schemas.e2b_r3.xml import (
     XSI_TYPE,
     E2BR3Error,
@@ -20,7 +22,7 @@ from schemas.e2b_r3.xml import (
     meddra,
     null_flavor,
     path,
-    pq,
+    read_interval,
     text,
     ts,
 )
@@ -35,34 +37,21 @@ _SERIOUSNESS = {
 }
 
 
-def _interval(eff: Element | None) -> Element | None:
-    """An IVL_TS effectiveTime, or the IVL_TS ``comp`` of an SXPR_TS one."""
-    if eff is None:
-        return None
-    if first(eff, "comp") is None:
-        return eff
-    for _, comp in kids(eff):
-        if first(comp, "low") is not None or first(comp, "high") is not None:
-            return comp
-        if first(comp, "width") is not None:
-            return comp
-    return None
-
-
-def parse_reaction(obs: Element, index: int, extras: Extras) -> Reaction:
+def parse_reaction(obs: Element, index: int, extras: Extras, seen: dict[str, int]) -> Reaction:
     ident = first(obs, "id")
-    reaction_id = (ident.get("root") if ident is not None else None) or f"reaction-{index + 1}"
-    anchor = f"reaction:{reaction_id}"
+    reaction_id = (ident.get("root") if ident is not None else None) or fallback_id(
+        "reaction", index
+    )
+    anchor = make_anchor("reaction", reaction_id, seen)
     fields: dict[str, object] = {}
     flags: dict[str, TrueOrNI] = {}
     for tag, child in kids(obs):
         if tag in ("id", "code"):
             continue
         if tag == "effectiveTime":
-            ivl = _interval(child)
-            fields["start"] = ts(first(ivl, "low"))
-            fields["end"] = ts(first(ivl, "high"))
-            fields["duration"] = pq(first(ivl, "width"))
+            span = read_interval(child)
+            span.pop("interval", None)
+            fields.update(span)
         elif tag == "value":
             fields["term"] = meddra(child)
             native = first(child, "originalText")
@@ -154,7 +143,9 @@ def parse_test(obs: Element) -> LabTest:
             bound = value.get("value") if value is not None else None
             if bound is None and value is not None:
                 bound = text(value)
-            key = "normal_low" if interp is not None and interp.get("code") == "L" else "normal_high"
+            key = (
+                "normal_low" if interp is not None and interp.get("code") == "L" else "normal_high"
+            )
             fields[key] = bound
         elif tag == "outboundRelationship2":
             sub = first(child, "observation")
@@ -163,7 +154,9 @@ def parse_test(obs: Element) -> LabTest:
                 fields["comments"] = text(first(sub, "value"))
             elif system == oids.CL_OBSERVATION and code == oids.OBS_MORE_INFO:
                 more = bl(first(sub, "value"))
-                fields["more_information_available"] = None if isinstance(more, NullFlavor) else more
+                fields["more_information_available"] = (
+                    None if isinstance(more, NullFlavor) else more
+                )
     try:
         return LabTest(**fields)  # type: ignore[arg-type]
     except ValueError as exc:

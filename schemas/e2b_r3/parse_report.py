@@ -13,7 +13,7 @@ from gateway.domain.codes import (
     SenderType,
 )
 from gateway.domain.icsr import ICSR
-from gateway.domain.narrative import NativeLanguageSummary, Narrative
+from gateway.domain.narrative import NativeLanguageSummary
 from gateway.domain.report import (
     Document,
     LiteratureReference,
@@ -141,7 +141,20 @@ def _document(doc: Element) -> Document:
         raise E2BR3Error(f"C.1.6.1.r.2 / C.4.r.2: {exc}") from None
 
 
-def _reference(ref: Element, documents: list[Document], literature: list[LiteratureReference]) -> bool:
+def _reference(
+    ref: Element, documents: list[Document], literature: list[LiteratureReference]
+) -> bool:
+    """C.1.6.1.r / C.4.r; False (kept opaque, byte for byte) when the inline content is not
+    valid base64 -- FDA's Scenario 4 sample has such a document."""
+    try:
+        return _reference_or_raise(ref, documents, literature)
+    except E2BR3Error:
+        return False
+
+
+def _reference_or_raise(
+    ref: Element, documents: list[Document], literature: list[LiteratureReference]
+) -> bool:
     doc = first(ref, "document")
     code, system = code_of(doc)
     if doc is None or system != oids.CL_DOCUMENT:
@@ -159,7 +172,9 @@ def _reference(ref: Element, documents: list[Document], literature: list[Literat
     return False
 
 
-def _component(obs: Element | None, rep: dict[str, object], natives: list[NativeLanguageSummary]) -> bool:
+def _component(
+    obs: Element | None, rep: dict[str, object], natives: list[NativeLanguageSummary]
+) -> bool:
     code, system = code_of(obs)
     if obs is None or system != oids.CL_OBSERVATION:
         return False
@@ -172,14 +187,14 @@ def _component(obs: Element | None, rep: dict[str, object], natives: list[Native
         rep["fulfils_expedited_criteria"] = bl(value)
         return True
     if code == oids.OBS_NATIVE_SUMMARY and value is not None:
-        natives.append(
-            NativeLanguageSummary(text=value.text or "", language=value.get("language"))
-        )
+        natives.append(NativeLanguageSummary(text=value.text or "", language=value.get("language")))
         return True
     return False
 
 
-def _outbound(rel: Element, rep: dict[str, object], sources: list[PrimarySource], linked: list[str]) -> bool:
+def _outbound(
+    rel: Element, rep: dict[str, object], sources: list[PrimarySource], linked: list[str]
+) -> bool:
     inv = first(rel, "relatedInvestigation")
     c = first(inv, "code")
     if inv is None or c is None:
@@ -200,7 +215,9 @@ def _outbound(rel: Element, rep: dict[str, object], sources: list[PrimarySource]
         return True
     if c.get("code") == "2":
         priority = first(rel, "priorityNumber")
-        sources.append(_primary_source(entity, priority is not None and priority.get("value") == "1"))
+        sources.append(
+            _primary_source(entity, priority is not None and priority.get("value") == "1")
+        )
         return True
     return False
 
@@ -244,7 +261,12 @@ def _addr(addr: Element | None) -> dict[str, object]:
     out: dict[str, object] = {}
     if addr is None:
         return out
-    keys = {"streetAddressLine": "street", "city": "city", "state": "state", "postalCode": "postcode"}
+    keys = {
+        "streetAddressLine": "street",
+        "city": "city",
+        "state": "state",
+        "postalCode": "postcode",
+    }
     for tag, part in kids(addr):
         if tag in keys:
             out[keys[tag]] = str_or_nf(part)
@@ -260,11 +282,15 @@ def _primary_source(entity: Element | None, primary: bool) -> PrimarySource:
     qual = path(person, "asQualifiedEntity", "code")
     if qual is not None:
         nf = null_flavor(qual)
-        fields["qualification"] = nf if nf is not None else Qualification.from_code(qual.get("code"))
+        fields["qualification"] = (
+            nf if nf is not None else Qualification.from_code(qual.get("code"))
+        )
     fields["country"] = attr_or_nf(path(person, "asLocatedEntity", "location", "code"), "code")
     org = first(entity, "representedOrganization")
     fields["department"] = str_or_nf(first(org, "name"))
-    fields["organisation"] = str_or_nf(path(org, "assignedEntity", "representedOrganization", "name"))
+    fields["organisation"] = str_or_nf(
+        path(org, "assignedEntity", "representedOrganization", "name")
+    )
     return PrimarySource(primary_for_regulatory_purposes=primary, **fields)  # type: ignore[arg-type]
 
 
@@ -275,7 +301,9 @@ def _subject_of1(subj: Element, other_ids: list[OtherCaseId]) -> Sender | bool |
     entity = path(event, "author", "assignedEntity")
     if entity is not None:
         return _sender(entity)
-    idents = [i for i in event.iterfind("{urn:hl7-org:v3}id") if i.get("root") == oids.OTHER_CASE_ID]
+    idents = [
+        i for i in event.iterfind("{urn:hl7-org:v3}id") if i.get("root") == oids.OTHER_CASE_ID
+    ]
     if not idents:
         return None
     for ident in idents:
