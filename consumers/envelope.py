@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -31,6 +31,8 @@ class HandlerContext:
 
     consumer: str
     now: datetime
+    #: what the consumer's ``prepare`` computed before the transaction, by event id
+    prepared: Mapping[str, Any] = field(default_factory=dict)
     emitted: list[OutboxMessage] = field(default_factory=list)
     audits: list[AuditEntry] = field(default_factory=list)
 
@@ -43,6 +45,10 @@ class HandlerContext:
 
 #: a handler runs inside the store transaction, on a worker thread: plain, synchronous
 Handler = Callable[[Connection, Sequence[Envelope[Any]], HandlerContext], None]
+
+#: optional pure work done before the transaction (outside the store's write lock), so
+#: consumer processes sharing a SQLite store spend the lock on SQL only
+Preparer = Callable[[Sequence[Envelope[Any]], datetime], Mapping[str, Any]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,3 +65,4 @@ class ConsumerSpec(Generic[M]):
     topic: str
     decode: Callable[[bytes], Decoded[M]]
     handle: Handler
+    prepare: Preparer | None = None

@@ -62,27 +62,62 @@ def decoder(codec: AvroCodec) -> Callable[[bytes], Decoded[InboundReport]]:
 
 
 @dataclass(frozen=True, slots=True)
-class _NewCase:
-    """An inbound record about to become a case."""
+class _Opened:
+    """A case opened for one inbound record: its rows, its event and its audit entry."""
 
-    event_id: str
     inbound_id: str
-    channel: str
-    received_at: datetime
-    case_id: str
+    rows: cases.NewCaseRows
+    event: OutboxMessage
+    audit: AuditEntry
 
 
-def _store_carried(
-    conn: Connection, reports: Sequence[InboundReport], now: datetime
-) -> tuple[list[_NewCase], list[tuple[str, str]]]:
-    """Store reports that carry their bytes, already marked with the case they produce.
+@dataclass(frozen=True, slots=True)
+class _Carried:
+    """A report that carries its bytes: the record to store and the case it would open."""
 
-    Returns the new cases to open, and (event id, inbound id) of duplicates, which are
-    resolved like any reference to a stored record.
-    """
-    records = {
-        m.event_id: InboundRecord(
-            id=m.inbound_id or new_id("IN"),
+    record: InboundRecord
+    opened: _Opened
+
+
+class IntakeHandler:
+    def __init__(self, codec: AvroCodec, topic_name: Callable[[str], str]) -> None:
+        self._codec = codec
+        self._case_topic = topic_name(Topic.CASE_EVENTS)
+
+    def _open(
+        self, event_id: str, inbound_id: str, channel: str, received_at: datetime, now: datetime
+    ) -> _Opened:
+        case = open_case_for_receipt(
+            case_id=new_id("C"),
+            channel=channel,
+            received_at=received_at,
+            inbound_id=inbound_id,
+            actor=ACTOR,
+        )
+        reason = f"report received on channel {channel}"
+        return _Opened(
+            inbound_id=inbound_id,
+            rows=cases.rows_for_new([(case, inbound_id)]),
+            event=_case_received_event(
+                self._codec, self._case_topic, case.case_id, case.state.value, now, inbound_id, reason
+            ),
+            audit=AuditEntry(
+                at=now,
+                actor=ACTOR,
+                action="case.received",
+                entity_type="case",
+                entity_id=case.case_id,
+                reason=reason,
+                detail={"inbound_id": inbound_id, "event_id": event_id},
+            ),
+        )
+
+    def _carried(self, m: InboundReport, now: datetime) -> _Carried:
+        assert m.payload is not None
+        inbound_id = m.inbound_id or new_id("IN")
+        opened = self._open(m.event_id, inbound_id, m.channel, m.received_at, now)
+        record = InboundRecord(
+            id=inbound_id,
             channel=m.channel,
             source_id=m.source_id,
             received_at=m.received_at,
@@ -90,103 +125,80 @@ def _store_carried(
             headers=m.headers,
             payload=m.payload,
             thread_key=m.thread_key,
+            # Stored already processed: the case it produces is written with it.
             status=inbound.PROCESSED,
-            case_id=new_id("C"),
+            case_id=opened.rows.cases[0]["id"],
             processed_at=now,
         )
-        for m in reports
-        if m.payload is not None
-    }
-    if not records:
-        return [], []
-    stored = inbound.insert_many(conn, list(records.values()))
-    new: list[_NewCase] = []
-    duplicates: list[tuple[str, str]] = []
-    for event_id, rec in records.items():
-        stored_id = stored[(rec.channel, rec.source_id)]
-        if stored_id == rec.id:
-            assert rec.case_id is not None
-            new.append(_NewCase(event_id, rec.id, rec.channel, rec.received_at, rec.case_id))
-        else:
-            duplicates.append((event_id, stored_id))
-    return new, duplicates
+        return _Carried(record=record, opened=opened)
 
-
-def _claim_referenced(
-    conn: Connection, references: Sequence[tuple[str, str]], now: datetime
-) -> list[_NewCase]:
-    """Records a channel stored earlier: each still accepted one is claimed for a new case."""
-    if not references:
-        return []
-    rows = {
-        r.id: r
-        for r in conn.execute(
-            select(
-                inbound_messages.c.id,
-                inbound_messages.c.status,
-                inbound_messages.c.channel,
-                inbound_messages.c.received_at,
-            ).where(inbound_messages.c.id.in_({iid for _, iid in references}))
-        )
-    }
-    new: list[_NewCase] = []
-    claimed: set[str] = set()
-    for event_id, iid in references:
-        row = rows.get(iid)
-        if row is None:
-            raise InvalidMessageError(
-                f"inbound record {iid} named by event {event_id} is not in the store"
-            )
-        if row.status != inbound.ACCEPTED or iid in claimed:
-            continue  # already turned into a case by an earlier delivery
-        claimed.add(iid)
-        new.append(_NewCase(event_id, iid, row.channel, row.received_at, new_id("C")))
-    inbound.mark_processed(conn, [(n.inbound_id, n.case_id) for n in new], now)
-    return new
-
-
-def make_handler(
-    codec: AvroCodec, topic_name: Callable[[str], str]
-) -> Callable[[Connection, Sequence[Envelope[InboundReport]], HandlerContext], None]:
-    case_topic = topic_name(Topic.CASE_EVENTS)
+    def prepare(
+        self, envelopes: Sequence[Envelope[InboundReport]], now: datetime
+    ) -> dict[str, _Carried]:
+        """Pure work, before the transaction: cases for reports that carry their bytes."""
+        return {
+            e.event_id: self._carried(e.message, now)
+            for e in envelopes
+            if e.message.payload is not None
+        }
 
     def handle(
-        conn: Connection, envelopes: Sequence[Envelope[InboundReport]], ctx: HandlerContext
+        self, conn: Connection, envelopes: Sequence[Envelope[InboundReport]], ctx: HandlerContext
     ) -> None:
         reports = [e.message for e in envelopes]
-        new, duplicates = _store_carried(conn, reports, ctx.now)
-        references = duplicates + [(m.event_id, m.inbound_id) for m in reports if m.payload is None]
-        new += _claim_referenced(conn, references, ctx.now)
-        opened = []
-        for n in new:
-            case = open_case_for_receipt(
-                case_id=n.case_id,
-                channel=n.channel,
-                received_at=n.received_at,
-                inbound_id=n.inbound_id,
-                actor=ACTOR,
-            )
-            opened.append((case, n.inbound_id))
-            reason = f"report received on channel {n.channel}"
-            ctx.emit(
-                _case_received_event(
-                    codec, case_topic, case.case_id, case.state.value, ctx.now, n.inbound_id, reason
-                )
-            )
-            ctx.audit(
-                AuditEntry(
-                    at=ctx.now,
-                    actor=ACTOR,
-                    action="case.received",
-                    entity_type="case",
-                    entity_id=case.case_id,
-                    reason=reason,
-                    detail={"inbound_id": n.inbound_id, "event_id": n.event_id},
-                )
-            )
-        cases.insert_new(conn, opened)
+        carried = [
+            (m.event_id, ctx.prepared.get(m.event_id) or self._carried(m, ctx.now))
+            for m in reports
+            if m.payload is not None
+        ]
+        opened: list[_Opened] = []
+        references: list[tuple[str, str]] = []
+        if carried:
+            stored = inbound.insert_many(conn, [c.record for _, c in carried])
+            for event_id, c in carried:
+                stored_id = stored[(c.record.channel, c.record.source_id)]
+                if stored_id == c.record.id:
+                    opened.append(c.opened)
+                else:  # the same source id was stored before: resolve it as a reference
+                    references.append((event_id, stored_id))
+        references += [(m.event_id, m.inbound_id) for m in reports if m.payload is None]
+        opened += self._claim_referenced(conn, references, ctx.now)
+        cases.insert_rows(conn, [o.rows for o in opened])
+        for o in opened:
+            ctx.emit(o.event)
+            ctx.audit(o.audit)
 
-    return handle
+    def _claim_referenced(
+        self, conn: Connection, references: Sequence[tuple[str, str]], now: datetime
+    ) -> list[_Opened]:
+        """Records a channel stored earlier: each one still accepted gets its case."""
+        if not references:
+            return []
+        rows = {
+            r.id: r
+            for r in conn.execute(
+                select(
+                    inbound_messages.c.id,
+                    inbound_messages.c.status,
+                    inbound_messages.c.channel,
+                    inbound_messages.c.received_at,
+                ).where(inbound_messages.c.id.in_({iid for _, iid in references}))
+            )
+        }
+        opened: list[_Opened] = []
+        claimed: set[str] = set()
+        for event_id, iid in references:
+            row = rows.get(iid)
+            if row is None:
+                raise InvalidMessageError(
+                    f"inbound record {iid} named by event {event_id} is not in the store"
+                )
+            if row.status != inbound.ACCEPTED or iid in claimed:
+                continue  # already turned into a case by an earlier delivery
+            claimed.add(iid)
+            opened.append(self._open(event_id, iid, row.channel, row.received_at, now))
+        inbound.mark_processed(conn, [(o.inbound_id, o.rows.cases[0]["id"]) for o in opened], now)
+        return opened
 
 
 def _case_received_event(
@@ -212,9 +224,11 @@ def _case_received_event(
 
 
 def intake_consumer(codec: AvroCodec, topic_name: Callable[[str], str]) -> ConsumerSpec[InboundReport]:
+    handler = IntakeHandler(codec, topic_name)
     return ConsumerSpec(
         name=CONSUMER,
         topic=topic_name(Topic.INTAKE_INBOUND),
         decode=decoder(codec),
-        handle=make_handler(codec, topic_name),
+        handle=handler.handle,
+        prepare=handler.prepare,
     )

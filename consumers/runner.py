@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
@@ -144,13 +145,23 @@ class ConsumerRunner:
                 await self._apply_with_retries(env, by_position[(env.topic, env.partition, env.offset)])
 
     async def _apply(self, envelopes: Sequence[Envelope[Any]]) -> None:
-        emitted = await self._store.run(self._apply_in_transaction, envelopes)
+        emitted = await asyncio.to_thread(self._prepare_and_apply, envelopes)
         self.handled_total += len(envelopes)
         if emitted:
             self._on_emitted()
 
-    def _apply_in_transaction(self, conn: Connection, envelopes: Sequence[Envelope[Any]]) -> int:
+    def _prepare_and_apply(self, envelopes: Sequence[Envelope[Any]]) -> int:
         now = utcnow()
+        prepared = self.spec.prepare(envelopes, now) if self.spec.prepare is not None else {}
+        return self._store.run_sync(self._apply_in_transaction, envelopes, now, prepared)
+
+    def _apply_in_transaction(
+        self,
+        conn: Connection,
+        envelopes: Sequence[Envelope[Any]],
+        now: datetime,
+        prepared: Mapping[str, Any],
+    ) -> int:
         seen = processed.already_processed(conn, self.spec.name, [e.event_id for e in envelopes])
         fresh: list[Envelope[Any]] = []
         for env in envelopes:  # also drops repeats inside one batch
@@ -159,7 +170,7 @@ class ConsumerRunner:
                 fresh.append(env)
         if not fresh:
             return 0
-        ctx = HandlerContext(consumer=self.spec.name, now=now)
+        ctx = HandlerContext(consumer=self.spec.name, now=now, prepared=prepared)
         self.spec.handle(conn, fresh, ctx)
         outbox.enqueue(conn, ctx.emitted, now)
         audit.record(conn, ctx.audits)

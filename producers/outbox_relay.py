@@ -37,7 +37,7 @@ class OutboxRelay:
 
     async def flush_once(self) -> int:
         """Publish one batch of pending rows; return how many were published."""
-        pending = await self._store.run(outbox.pending, self._batch_size)
+        pending = await self._store.read(outbox.pending, self._batch_size)
         if not pending:
             return 0
         await self._publisher.publish([p.message for p in pending])

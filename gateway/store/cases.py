@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, func, select
@@ -29,14 +30,17 @@ def _version_row(v: CaseVersion) -> dict[str, Any]:
     }
 
 
-def insert_new(conn: Connection, new_cases: Sequence[tuple[Case, str | None]]) -> None:
-    """Insert newly opened cases (with the inbound record each came from) and their versions."""
-    if not new_cases:
-        return
-    bulk_insert(
-        conn,
-        cases,
-        [
+@dataclass(frozen=True, slots=True)
+class NewCaseRows:
+    """The rows of newly opened cases, computed before the transaction when wanted."""
+
+    cases: list[dict[str, Any]]
+    versions: list[dict[str, Any]]
+
+
+def rows_for_new(new_cases: Sequence[tuple[Case, str | None]]) -> NewCaseRows:
+    return NewCaseRows(
+        cases=[
             {
                 "id": case.case_id,
                 "state": case.state.value,
@@ -47,8 +51,19 @@ def insert_new(conn: Connection, new_cases: Sequence[tuple[Case, str | None]]) -
             }
             for case, source in new_cases
         ],
+        versions=[_version_row(v) for case, _ in new_cases for v in case.versions],
     )
-    bulk_insert(conn, case_versions, [_version_row(v) for case, _ in new_cases for v in case.versions])
+
+
+def insert_rows(conn: Connection, rows: Sequence[NewCaseRows]) -> None:
+    bulk_insert(conn, cases, [r for part in rows for r in part.cases])
+    bulk_insert(conn, case_versions, [r for part in rows for r in part.versions])
+
+
+def insert_new(conn: Connection, new_cases: Sequence[tuple[Case, str | None]]) -> None:
+    """Insert newly opened cases (with the inbound record each came from) and their versions."""
+    if new_cases:
+        insert_rows(conn, [rows_for_new(new_cases)])
 
 
 def load_case(conn: Connection, case_id: str) -> Case | None:

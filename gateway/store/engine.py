@@ -44,7 +44,11 @@ def build_engine(url: URL) -> Engine:
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Connection) -> None:
             # IMMEDIATE takes the write lock up front: no deadlock between two writers.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Reads (WAL: they see a snapshot and never block a writer) take no lock.
+            if conn.get_execution_options().get("read_only"):
+                conn.exec_driver_sql("BEGIN")
+            else:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
@@ -109,6 +113,26 @@ class Store:
                 yield conn
         except OperationalError as exc:
             raise StoreUnavailableError(f"store did not answer: {exc.orig}") from exc
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Connection]:
+        """A read-only transaction: a consistent view that waits for no writer."""
+        try:
+            with self.engine.connect() as conn:
+                conn = conn.execution_options(read_only=True)
+                with conn.begin():
+                    yield conn
+        except OperationalError as exc:
+            raise StoreUnavailableError(f"store did not answer: {exc.orig}") from exc
+
+    async def read(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn(conn, *args)`` in a read-only transaction on a worker thread."""
+
+        def run() -> T:
+            with self.snapshot() as conn:
+                return fn(conn, *args)
+
+        return await asyncio.to_thread(run)
 
     def run_sync(self, fn: Callable[..., T], *args: Any) -> T:
         with self.transaction() as conn:

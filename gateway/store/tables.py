@@ -57,12 +57,22 @@ class UTCDateTime(TypeDecorator[datetime]):
         if dialect.name != "sqlite":
             return None
 
+        # A batch writes the same instant many times. The pair is replaced as one tuple,
+        # so threads sharing this processor never see a value with another's text.
+        last: tuple[datetime | None, str | None] = (None, None)
+
         def process(value: datetime | None) -> str | None:
+            nonlocal last
             if value is None:
                 return None
+            cached = last
+            if value is cached[0]:
+                return cached[1]
             if value.tzinfo is None:
                 raise ValueError("naive datetime given to the store; use timezone-aware UTC")
-            return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+            text = value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+            last = (value, text)
+            return text
 
         return process
 
