@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -73,7 +72,11 @@ def intake_event(codec: AvroCodec, run: str, n: int) -> bytes:
 
 
 async def _consume_until(
-    consumer: AIOKafkaConsumer, expected: int, ident: callable, sent: dict[str, float], timeout: float
+    consumer: AIOKafkaConsumer,
+    expected: int,
+    ident: callable,
+    sent: dict[str, float],
+    timeout: float,
 ) -> tuple[float, list[float]]:
     latencies: list[float] = []
     seen: set[str] = set()
@@ -93,20 +96,34 @@ async def _consume_until(
 
 
 async def run_phase(
-    name: str, bootstrap: str, in_topic: str, out_topic: str, values: list[tuple[str, bytes]],
-    ident: callable, rate: float | None,
+    name: str,
+    bootstrap: str,
+    in_topic: str,
+    out_topic: str,
+    values: list[tuple[str, bytes]],
+    ident: callable,
+    rate: float | None,
 ) -> Result:
     consumer = AIOKafkaConsumer(
-        out_topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="latest",
-        enable_auto_commit=False, fetch_max_wait_ms=10, max_partition_fetch_bytes=4 * 1024 * 1024,
+        out_topic,
+        bootstrap_servers=bootstrap,
+        group_id=None,
+        auto_offset_reset="latest",
+        enable_auto_commit=False,
+        fetch_max_wait_ms=10,
+        max_partition_fetch_bytes=4 * 1024 * 1024,
     )
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=False, linger_ms=2)
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, acks="all", enable_idempotence=False, linger_ms=2
+    )
     await consumer.start()
     await producer.start()
     await consumer.getmany(timeout_ms=200)  # assignment settled at the log end
     sent: dict[str, float] = {}
     try:
-        consume = asyncio.create_task(_consume_until(consumer, len(values), ident, sent, timeout=600))
+        consume = asyncio.create_task(
+            _consume_until(consumer, len(values), ident, sent, timeout=600)
+        )
         start = time.perf_counter()
         for i, (key, value) in enumerate(values):
             if rate is not None:
@@ -126,12 +143,24 @@ async def run_phase(
 def start_gateway(
     tmp: Path, bootstrap: str, prefix: str, db_url: str, processes: int
 ) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "ICSR_KAFKA_BOOTSTRAP": bootstrap, "ICSR_KAFKA_TOPIC_PREFIX": prefix,
-           "ICSR_DATABASE_URL": db_url, "ICSR_DATA_DIR": str(tmp / "gw"), "ICSR_HTTP_PORT": "0",
-           "ICSR_LOG_LEVEL": "WARNING", "ICSR_CONSUMER_BATCH_SIZE": "1000",
-           "ICSR_CONSUMER_PROCESSES": str(processes), "ICSR_KAFKA_GROUP_PREFIX": f"bench{processes}"}
-    proc = subprocess.Popen([sys.executable, "-m", "gateway", "run"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=(tmp / "gateway.log").open("wb"))
+    env = {
+        **os.environ,
+        "ICSR_KAFKA_BOOTSTRAP": bootstrap,
+        "ICSR_KAFKA_TOPIC_PREFIX": prefix,
+        "ICSR_DATABASE_URL": db_url,
+        "ICSR_DATA_DIR": str(tmp / "gw"),
+        "ICSR_HTTP_PORT": "0",
+        "ICSR_LOG_LEVEL": "WARNING",
+        "ICSR_CONSUMER_BATCH_SIZE": "1000",
+        "ICSR_CONSUMER_PROCESSES": str(processes),
+        "ICSR_KAFKA_GROUP_PREFIX": f"bench{processes}",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gateway", "run"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=(tmp / "gateway.log").open("wb"),
+    )
     deadline = time.monotonic() + 30
     import httpx
 
@@ -151,12 +180,19 @@ def start_gateway(
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--paced-events", type=int, default=3_000)
     parser.add_argument("--rate", type=float, default=1_000.0, help="events/s of the paced phase")
-    parser.add_argument("--processes", type=int, nargs="+", default=[1, 2],
-                        help="consumer process counts to measure (ICSR_CONSUMER_PROCESSES)")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        nargs="+",
+        default=[1, 2],
+        help="consumer process counts to measure (ICSR_CONSUMER_PROCESSES)",
+    )
     args = parser.parse_args()
     codec = AvroCodec.default()
 
@@ -181,8 +217,20 @@ async def main() -> None:
                 run = f"bare{label}{int(time.time())}"
                 values = [(f"IN-{run}-{n}", intake_event(codec, run, n)) for n in range(count)]
                 print(f"[{label}] bare produce+consume of {count} messages …", flush=True)
-                results.append(("bare", await run_phase(f"bare produce+consume ({label})", broker.bootstrap,
-                                                        "bare.in", "bare.in", values, bare_ident, rate)))
+                results.append(
+                    (
+                        "bare",
+                        await run_phase(
+                            f"bare produce+consume ({label})",
+                            broker.bootstrap,
+                            "bare.in",
+                            "bare.in",
+                            values,
+                            bare_ident,
+                            rate,
+                        ),
+                    )
+                )
             for processes in args.processes:
                 prefix = f"bench{processes}."
                 await ensure_topics(broker.bootstrap, [prefix + t for t in Topic], 3, 1)
@@ -190,13 +238,29 @@ async def main() -> None:
                 try:
                     for label, count, rate in phases:
                         run = f"p{processes}{label}{int(time.time())}"
-                        values = [(f"IN-{run}-{n}", intake_event(codec, run, n)) for n in range(count)]
-                        print(f"[{label}] intake → store → outbox → case events, {count} events, "
-                              f"{processes} consumer process(es) …", flush=True)
+                        values = [
+                            (f"IN-{run}-{n}", intake_event(codec, run, n)) for n in range(count)
+                        ]
+                        print(
+                            f"[{label}] intake → store → outbox → case events, {count} events, "
+                            f"{processes} consumer process(es) …",
+                            flush=True,
+                        )
                         name = f"pipeline, {processes} proc ({label})"
-                        results.append((f"p{processes}", await run_phase(
-                            name, broker.bootstrap, prefix + Topic.INTAKE_INBOUND,
-                            prefix + Topic.CASE_EVENTS, values, case_ident, rate)))
+                        results.append(
+                            (
+                                f"p{processes}",
+                                await run_phase(
+                                    name,
+                                    broker.bootstrap,
+                                    prefix + Topic.INTAKE_INBOUND,
+                                    prefix + Topic.CASE_EVENTS,
+                                    values,
+                                    case_ident,
+                                    rate,
+                                ),
+                            )
+                        )
                 finally:
                     gateway.terminate()
                     gateway.wait(30)
@@ -204,7 +268,9 @@ async def main() -> None:
             broker.stop()
 
     print()
-    print("intake topic → store (SQLite, WAL) → outbox → case-events topic, embedded broker, one run")
+    print(
+        "intake topic → store (SQLite, WAL) → outbox → case-events topic, embedded broker, one run"
+    )
     print(f"{'path':40} {'events':>7} {'events/s':>10} {'p50 ms':>8} {'p99 ms':>8}")
     for _, r in results:
         print(f"{r.name:40} {r.events:>7} {r.rate:>10.0f} {r.pct(50):>8.1f} {r.pct(99):>8.1f}")
@@ -214,11 +280,16 @@ async def main() -> None:
         b, p = by[("bare", "burst")], by[(f"p{processes}", "burst")]
         bp, pp = by[("bare", "paced")], by[(f"p{processes}", "paced")]
         verdict = "met" if p.rate >= 5000 else "NOT met"
-        print(f"{processes} consumer process(es): {p.rate:.0f} events/s, {p.rate / b.rate:.3f} of bare "
-              f"produce+consume ({b.rate:.0f}/s); paced p50 {pp.pct(50):.1f} ms vs bare "
-              f"{bp.pct(50):.1f} ms ({pp.pct(50) / bp.pct(50):.1f}x); target ≥ 5000/s: {verdict}")
-    print(f"machine: {os.cpu_count()} cores; latencies are send → receipt of the resulting event; "
-          "the burst's latencies include queueing behind the burst")
+        print(
+            f"{processes} consumer process(es): {p.rate:.0f} events/s, "
+            f"{p.rate / b.rate:.3f} of bare produce+consume ({b.rate:.0f}/s); "
+            f"paced p50 {pp.pct(50):.1f} ms vs bare {bp.pct(50):.1f} ms "
+            f"({pp.pct(50) / bp.pct(50):.1f}x); target ≥ 5000/s: {verdict}"
+        )
+    print(
+        f"machine: {os.cpu_count()} cores; latencies are send → receipt of the resulting event; "
+        "the burst's latencies include queueing behind the burst"
+    )
 
 
 if __name__ == "__main__":

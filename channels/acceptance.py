@@ -98,7 +98,8 @@ class InboundAcceptor:
     ) -> InboundRecord:
         if len(payload) > self._max_bytes:
             raise PayloadTooLargeError(
-                f"{channel} message of {len(payload)} bytes is over the limit of {self._max_bytes} bytes"
+                f"{channel} message of {len(payload)} bytes is over the limit "
+                f"of {self._max_bytes} bytes"
             )
         if not source_id:
             raise ValueError("source_id is required: it is what makes redelivery harmless")
@@ -143,7 +144,9 @@ class InboundAcceptor:
         received_at: datetime | None = None,
     ) -> Acceptance:
         """Store the raw message and its intake event; return once both are durable."""
-        record = self._record(channel, source_id, payload, content_type, headers, thread_key, received_at)
+        record = self._record(
+            channel, source_id, payload, content_type, headers, thread_key, received_at
+        )
         result = await self._store.run(self._persist, record)
         if not result.duplicate:
             self._on_enqueued()
@@ -160,5 +163,7 @@ class InboundAcceptor:
         thread_key: str | None = None,
         received_at: datetime | None = None,
     ) -> Acceptance:
-        record = self._record(channel, source_id, payload, content_type, headers, thread_key, received_at)
+        record = self._record(
+            channel, source_id, payload, content_type, headers, thread_key, received_at
+        )
         return self._store.run_sync(self._persist, record)

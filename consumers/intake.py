@@ -99,7 +99,13 @@ class IntakeHandler:
             inbound_id=inbound_id,
             rows=cases.rows_for_new([(case, inbound_id)]),
             event=_case_received_event(
-                self._codec, self._case_topic, case.case_id, case.state.value, now, inbound_id, reason
+                self._codec,
+                self._case_topic,
+                case.case_id,
+                case.state.value,
+                now,
+                inbound_id,
+                reason,
             ),
             audit=AuditEntry(
                 at=now,
@@ -202,7 +208,13 @@ class IntakeHandler:
 
 
 def _case_received_event(
-    codec: AvroCodec, topic: str, case_id: str, state: str, now: datetime, inbound_id: str, reason: str
+    codec: AvroCodec,
+    topic: str,
+    case_id: str,
+    state: str,
+    now: datetime,
+    inbound_id: str,
+    reason: str,
 ) -> OutboxMessage:
     event_id = new_id("EV")
     value = codec.encode(
@@ -223,7 +235,9 @@ def _case_received_event(
     return OutboxMessage(event_id=event_id, topic=topic, key=case_id.encode(), value=value)
 
 
-def intake_consumer(codec: AvroCodec, topic_name: Callable[[str], str]) -> ConsumerSpec[InboundReport]:
+def intake_consumer(
+    codec: AvroCodec, topic_name: Callable[[str], str]
+) -> ConsumerSpec[InboundReport]:
     handler = IntakeHandler(codec, topic_name)
     return ConsumerSpec(
         name=CONSUMER,

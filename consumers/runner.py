@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -42,7 +42,7 @@ class RunnerConfig:
     session_timeout_ms: int = 2000
     heartbeat_interval_ms: int = 500
     fetch_max_wait_ms: int = 20
-    policy: RetryPolicy = RetryPolicy()
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
 
 
 class ConsumerRunner:
@@ -95,7 +95,10 @@ class ConsumerRunner:
                 await self._handle_records([r for records in batches.values() for r in records])
                 await self._commit(
                     consumer,
-                    {tp: OffsetAndMetadata(records[-1].offset + 1, "") for tp, records in batches.items()},
+                    {
+                        tp: OffsetAndMetadata(records[-1].offset + 1, "")
+                        for tp, records in batches.items()
+                    },
                 )
         finally:
             with contextlib.suppress(KafkaError):
@@ -139,10 +142,14 @@ class ConsumerRunner:
         try:
             await self._apply(envelopes)
         except Exception:  # noqa: BLE001 - fall back to one by one; each failure is handled there
-            log.info("batch failed, applying one by one", consumer=self.spec.name, size=len(envelopes))
+            log.info(
+                "batch failed, applying one by one", consumer=self.spec.name, size=len(envelopes)
+            )
             by_position = {(r.topic, r.partition, r.offset): r for r in records}
             for env in envelopes:
-                await self._apply_with_retries(env, by_position[(env.topic, env.partition, env.offset)])
+                await self._apply_with_retries(
+                    env, by_position[(env.topic, env.partition, env.offset)]
+                )
 
     async def _apply(self, envelopes: Sequence[Envelope[Any]]) -> None:
         emitted = await asyncio.to_thread(self._prepare_and_apply, envelopes)
@@ -177,14 +184,15 @@ class ConsumerRunner:
         processed.mark(conn, self.spec.name, [e.event_id for e in fresh], now)
         return len(ctx.emitted)
 
-    async def _apply_with_retries(self, env: Envelope[Any], record: ConsumerRecord[bytes, bytes]) -> None:
+    async def _apply_with_retries(
+        self, env: Envelope[Any], record: ConsumerRecord[bytes, bytes]
+    ) -> None:
         attempt = 0
         while True:
             attempt += 1
             try:
                 await self._apply([env])
-                return
-            except Exception as exc:  # noqa: BLE001 - the policy decides; nothing is swallowed
+            except Exception as exc:
                 decision = self._cfg.policy.decide(exc, attempt)
                 if isinstance(decision, DeadLetter):
                     await self._dead_letter(record, exc, attempts=attempt)
@@ -200,6 +208,8 @@ class ConsumerRunner:
                 if self._stopping.is_set() and isinstance(exc, GatewayError) and exc.retriable:
                     raise  # shutting down: leave it uncommitted for the next start
                 await asyncio.sleep(decision.delay_s)
+            else:
+                return
 
     async def _dead_letter(
         self, record: ConsumerRecord[bytes, bytes], error: BaseException, attempts: int

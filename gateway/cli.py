@@ -19,7 +19,10 @@ from gateway.errors import ConfigurationError, GatewayError
 from gateway.logs import configure_logging
 from gateway.settings import Settings, load_settings
 
-app = typer.Typer(help="icsr-gateway: ICSR intake, follow-up, E2B submission and ACK routing.", no_args_is_help=True)
+app = typer.Typer(
+    help="icsr-gateway: ICSR intake, follow-up, E2B submission and ACK routing.",
+    no_args_is_help=True,
+)
 config_app = typer.Typer(help="Inspect the configuration.", no_args_is_help=True)
 dlq_app = typer.Typer(help="Dead letters: list and replay.", no_args_is_help=True)
 db_app = typer.Typer(help="The store's schema.", no_args_is_help=True)
@@ -105,7 +108,10 @@ def consume(config: ConfigOption = None) -> None:
     settings = _settings(config)
     configure_logging(settings.log_level, settings.log_format)
     if settings.kafka_bootstrap is None:
-        typer.echo("icsr-gateway: configuration error: ICSR_KAFKA_BOOTSTRAP: required for `consume`", err=True)
+        typer.echo(
+            "icsr-gateway: configuration error: ICSR_KAFKA_BOOTSTRAP: required for `consume`",
+            err=True,
+        )
         raise typer.Exit(2)
     try:
         asyncio.run(_consume(settings))
@@ -120,12 +126,19 @@ async def _consume(settings: Settings) -> None:
     comp = build_components(settings)
     assert settings.kafka_bootstrap is not None
     runners = [
-        ConsumerRunner(spec, comp.runner_config(settings.kafka_bootstrap, spec.name), comp.store, comp.codec)
+        ConsumerRunner(
+            spec, comp.runner_config(settings.kafka_bootstrap, spec.name), comp.store, comp.codec
+        )
         for spec in comp.consumer_specs()
     ]
+
+    def stop_all() -> None:
+        for runner in runners:
+            runner.stop()
+
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, lambda: [r.stop() for r in runners])
+        loop.add_signal_handler(sig, stop_all)
     try:
         await asyncio.gather(*(r.run() for r in runners))
     finally:
@@ -143,7 +156,9 @@ def broker(
     settings = _settings(config)
 
     async def main() -> None:
-        b = EmbeddedBroker(settings.data_dir / "broker", settings.broker_binary, port or free_port())
+        b = EmbeddedBroker(
+            settings.data_dir / "broker", settings.broker_binary, port or free_port()
+        )
         await b.start(settings.broker_start_timeout_s)
         out.print(f"broker listening on {b.bootstrap} (memory storage; Ctrl-C to stop)")
         stop = asyncio.Event()
@@ -181,8 +196,15 @@ def dlq_list(config: ConfigOption = None, consumer: str | None = None) -> None:
     letters = comp.store.run_sync(dead_letters.list_letters, dead_letters.PENDING, consumer)
     table = Table("id", "consumer", "topic", "offset", "attempts", "failed at", "error")
     for d in letters:
-        table.add_row(d.id, d.consumer, d.original_topic, str(d.original_offset), str(d.attempts),
-                      d.failed_at.isoformat(timespec="seconds"), f"{d.error_type}: {d.error_message[:80]}")
+        table.add_row(
+            d.id,
+            d.consumer,
+            d.original_topic,
+            str(d.original_offset),
+            str(d.attempts),
+            d.failed_at.isoformat(timespec="seconds"),
+            f"{d.error_type}: {d.error_message[:80]}",
+        )
     out.print(table)
     out.print(f"{len(letters)} pending dead letter(s)")
 
@@ -191,7 +213,9 @@ def dlq_list(config: ConfigOption = None, consumer: str | None = None) -> None:
 def dlq_replay(
     config: ConfigOption = None,
     consumer: Annotated[str | None, typer.Option(help="Only this consumer's dead letters.")] = None,
-    letter_id: Annotated[list[str] | None, typer.Option("--id", help="Only these dead letters.")] = None,
+    letter_id: Annotated[
+        list[str] | None, typer.Option("--id", help="Only these dead letters.")
+    ] = None,
 ) -> None:
     """Put dead letters back on their original topic (through the outbox)."""
     from gateway.bootstrap import build_components
@@ -203,8 +227,10 @@ def dlq_replay(
         n = comp.store.run_sync(replay_dead_letters, consumer, letter_id or None)
     except GatewayError as exc:
         raise _fail(exc) from None
-    out.print(f"{n} dead letter(s) put back in the outbox; the running gateway publishes them "
-              "(or the next one to start)")
+    out.print(
+        f"{n} dead letter(s) put back in the outbox; the running gateway publishes them "
+        "(or the next one to start)"
+    )
 
 
 def main() -> None:  # pragma: no cover

@@ -20,11 +20,36 @@ REDACTED = "[redacted]"
 #: keys whose values are personal data, whatever their content
 SENSITIVE_KEYS = frozenset(
     {
-        "address", "body", "body_text", "birth_date", "date_of_birth", "dob", "email",
-        "family_name", "from", "from_address", "given_name", "initials", "name",
-        "narrative", "patient", "patient_name", "payload", "phone", "profile_name",
-        "recipient", "reporter", "reporter_name", "sender_address", "subject",
-        "telephone", "text", "to", "to_address", "verbatim", "wa_id",
+        "address",
+        "body",
+        "body_text",
+        "birth_date",
+        "date_of_birth",
+        "dob",
+        "email",
+        "family_name",
+        "from",
+        "from_address",
+        "given_name",
+        "initials",
+        "name",
+        "narrative",
+        "patient",
+        "patient_name",
+        "payload",
+        "phone",
+        "profile_name",
+        "recipient",
+        "reporter",
+        "reporter_name",
+        "sender_address",
+        "subject",
+        "telephone",
+        "text",
+        "to",
+        "to_address",
+        "verbatim",
+        "wa_id",
     }
 )
 
@@ -61,9 +86,7 @@ def redact_identifiers(
     return event_dict
 
 
-def configure_logging(
-    level: str = "INFO", fmt: str = "auto", stream: TextIO | None = None
-) -> None:
+def configure_logging(level: str = "INFO", fmt: str = "auto", stream: TextIO | None = None) -> None:
     """Configure structlog once, in the entry point. JSON unless writing to a terminal."""
     out = stream or sys.stderr
     use_json = fmt == "json" or (fmt == "auto" and not out.isatty())
@@ -81,9 +104,7 @@ def configure_logging(
             redact_identifiers,
             renderer,
         ],
-        wrapper_class=structlog.make_filtering_bound_logger(
-            logging.getLevelNamesMapping()[level]
-        ),
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelNamesMapping()[level]),
         logger_factory=structlog.PrintLoggerFactory(file=out),
         cache_logger_on_first_use=False,
     )

@@ -41,9 +41,12 @@ def bind_http_socket(host: str, port: int) -> socket.socket:
         sock.close()
         if exc.errno == errno.EADDRINUSE:
             raise ConfigurationError(
-                "ICSR_HTTP_PORT", f"{host}:{port} is already in use; stop what holds it or choose another port"
+                "ICSR_HTTP_PORT",
+                f"{host}:{port} is already in use; stop what holds it or choose another port",
             ) from None
-        raise ConfigurationError("ICSR_HTTP_HOST", f"cannot listen on {host}:{port}: {exc.strerror}") from None
+        raise ConfigurationError(
+            "ICSR_HTTP_HOST", f"cannot listen on {host}:{port}: {exc.strerror}"
+        ) from None
     sock.listen(128)
     sock.set_inheritable(False)
     return sock
@@ -87,30 +90,44 @@ class Gateway:
             s.kafka_partitions,
             s.kafka_replication_factor,
         )
-        self.publisher = EventPublisher(self.bootstrap_servers, request_timeout_ms=s.kafka_request_timeout_ms)
+        self.publisher = EventPublisher(
+            self.bootstrap_servers, request_timeout_ms=s.kafka_request_timeout_ms
+        )
         await self.publisher.start()
-        self.relay = OutboxRelay(comp.store, self.publisher, s.outbox_batch_size, s.outbox_poll_interval_s)
+        self.relay = OutboxRelay(
+            comp.store, self.publisher, s.outbox_batch_size, s.outbox_poll_interval_s
+        )
         comp.acceptor_wake = self.relay.wake
         # At start everything unfinished goes back on its topic: the broker may be new.
         await comp.store.run(comp.reconciler.reenqueue_unfinished, utcnow(), timedelta(0))
         self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
         for spec in comp.consumer_specs():
             runner = ConsumerRunner(
-                spec, comp.runner_config(self.bootstrap_servers, spec.name), comp.store, comp.codec,
+                spec,
+                comp.runner_config(self.bootstrap_servers, spec.name),
+                comp.store,
+                comp.codec,
                 on_emitted=self.relay.wake,
             )
             self.runners.append(runner)
             self._tasks.append(asyncio.create_task(runner.run(), name=f"consumer-{spec.name}"))
         if s.consumer_processes > 1:
-            self.workers = ConsumerWorkers(s.consumer_processes - 1, self.bootstrap_servers, s.data_dir / "workers")
+            self.workers = ConsumerWorkers(
+                s.consumer_processes - 1, self.bootstrap_servers, s.data_dir / "workers"
+            )
             self.workers.start()
             self._tasks.append(asyncio.create_task(self.workers.supervise(), name="workers"))
         self._tasks.append(asyncio.create_task(self._reconcile_periodically(), name="reconcile"))
         await self._start_http(sock)
         self._write_runtime_file()
         self._started = True
-        log.info("gateway started", http=self.http_url, bootstrap=self.bootstrap_servers,
-                 embedded_broker=s.embedded_broker, store=comp.store.dialect)
+        log.info(
+            "gateway started",
+            http=self.http_url,
+            bootstrap=self.bootstrap_servers,
+            embedded_broker=s.embedded_broker,
+            store=comp.store.dialect,
+        )
 
     async def _start_http(self, sock: socket.socket) -> None:
         app = create_app(self.readiness)
@@ -119,22 +136,25 @@ class Gateway:
         self._tasks.append(asyncio.create_task(self._server.serve(sockets=[sock]), name="http"))
         host, port = sock.getsockname()[:2]
         self.http_url = f"http://{host}:{port}"
-        while not self._server.started:
+        while not self._server.started:  # noqa: ASYNC110 - uvicorn exposes only a flag
             await asyncio.sleep(0.01)
 
     def _write_runtime_file(self) -> None:
         self.runtime_file.write_text(
-            json.dumps({"http_url": self.http_url, "bootstrap": self.bootstrap_servers}), encoding="utf-8"
+            json.dumps({"http_url": self.http_url, "bootstrap": self.bootstrap_servers}),
+            encoding="utf-8",
         )
 
     async def _reconcile_periodically(self) -> None:
-        assert self.components is not None and self.relay is not None
+        assert self.components is not None
+        assert self.relay is not None
         comp = self.components
         while True:
             await asyncio.sleep(self.settings.reconcile_interval_s)
             try:
                 n = await comp.store.run(
-                    comp.reconciler.reenqueue_unfinished, utcnow(),
+                    comp.reconciler.reenqueue_unfinished,
+                    utcnow(),
                     timedelta(seconds=self.settings.reconcile_grace_s),
                 )
             except GatewayError as exc:

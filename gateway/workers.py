@@ -31,16 +31,20 @@ class ConsumerWorkers:
         self.restarts = 0
 
     def _spawn(self, index: int) -> subprocess.Popen[bytes]:
-        env = {**os.environ, "ICSR_KAFKA_BOOTSTRAP": self._bootstrap, "ICSR_CONSUMER_PROCESSES": "1"}
+        env = {
+            **os.environ,
+            "ICSR_KAFKA_BOOTSTRAP": self._bootstrap,
+            "ICSR_CONSUMER_PROCESSES": "1",
+        }
         self._log_dir.mkdir(parents=True, exist_ok=True)
         with (self._log_dir / f"worker-{index}.log").open("ab") as out:
-            proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            proc = subprocess.Popen(
                 [sys.executable, "-m", "gateway", "consume"],
                 env=env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
-                preexec_fn=_die_with_parent,  # noqa: PLW1509
+                preexec_fn=_die_with_parent,
             )
         log.info("consumer worker started", worker=index, pid=proc.pid)
         return proc
@@ -61,8 +65,13 @@ class ConsumerWorkers:
             for i, proc in enumerate(self._procs):
                 if self._stopping or proc is None or proc.poll() is None:
                     continue
-                log.error("consumer worker exited; restarting", worker=i, code=proc.returncode,
-                          log=str(self._log_dir / f"worker-{i}.log"), restart_in_s=backoff)
+                log.error(
+                    "consumer worker exited; restarting",
+                    worker=i,
+                    code=proc.returncode,
+                    log=str(self._log_dir / f"worker-{i}.log"),
+                    restart_in_s=backoff,
+                )
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 30.0)
                 if not self._stopping:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from datetime import datetime
-
-import hashlib
 
 from gateway.store.dead_letters import DeadLetterRecord
 from gateway.store.outbox import OutboxMessage
@@ -33,7 +32,8 @@ def dead_letter_record(
         error_type, message = "Rejected", error
     return DeadLetterRecord(
         # Deterministic: dead-lettering the same delivery twice (after a crash) keeps one letter.
-        id="DL" + hashlib.sha256(f"{consumer}|{topic}|{partition}|{offset}".encode()).hexdigest()[:40],
+        id="DL"
+        + hashlib.sha256(f"{consumer}|{topic}|{partition}|{offset}".encode()).hexdigest()[:40],
         original_topic=topic,
         original_partition=partition,
         original_offset=offset,
@@ -48,7 +48,9 @@ def dead_letter_record(
     )
 
 
-def dead_letter_message(letter: DeadLetterRecord, dlq_topic: str, codec: AvroCodec) -> OutboxMessage:
+def dead_letter_message(
+    letter: DeadLetterRecord, dlq_topic: str, codec: AvroCodec
+) -> OutboxMessage:
     """The dead-letter topic's record: the original bytes and headers, with the reason."""
     value = codec.encode(
         "DeadLetter",
@@ -82,5 +84,3 @@ def dead_letter_message(letter: DeadLetterRecord, dlq_topic: str, codec: AvroCod
             ("x-original-offset", str(letter.original_offset)),
         ),
     )
-
-

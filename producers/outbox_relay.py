@@ -21,7 +21,11 @@ log = get_logger(__name__)
 
 class OutboxRelay:
     def __init__(
-        self, store: Store, publisher: EventPublisher, batch_size: int = 1000, poll_interval_s: float = 0.05
+        self,
+        store: Store,
+        publisher: EventPublisher,
+        batch_size: int = 1000,
+        poll_interval_s: float = 0.05,
     ) -> None:
         self._store = store
         self._publisher = publisher

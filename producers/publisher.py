@@ -19,7 +19,9 @@ MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 
 
 class EventPublisher:
-    def __init__(self, bootstrap: str, client_id: str = "icsr-gateway", request_timeout_ms: int = 15_000) -> None:
+    def __init__(
+        self, bootstrap: str, client_id: str = "icsr-gateway", request_timeout_ms: int = 15_000
+    ) -> None:
         self._producer = AIOKafkaProducer(
             bootstrap_servers=bootstrap,
             client_id=client_id,

@@ -13,7 +13,10 @@ from gateway.store.outbox import OutboxMessage
 
 
 def replay_dead_letters(
-    conn: Connection, consumer: str | None = None, ids: Sequence[str] | None = None, actor: str = "cli"
+    conn: Connection,
+    consumer: str | None = None,
+    ids: Sequence[str] | None = None,
+    actor: str = "cli",
 ) -> int:
     now = utcnow()
     letters = dead_letters.list_letters(conn, dead_letters.PENDING, consumer, limit=100_000)
@@ -27,8 +30,14 @@ def replay_dead_letters(
             topic=d.original_topic,
             key=d.original_key,
             value=d.original_value,
-            headers=tuple((k, v.decode("utf-8", "replace")) for k, v in d.original_headers if v is not None)
-            + (("x-replayed-from", d.id),),
+            headers=(
+                *(
+                    (k, v.decode("utf-8", "replace"))
+                    for k, v in d.original_headers
+                    if v is not None
+                ),
+                ("x-replayed-from", d.id),
+            ),
         )
         for d in letters
     ]
@@ -37,9 +46,15 @@ def replay_dead_letters(
     audit.record(
         conn,
         [
-            AuditEntry(at=now, actor=actor, action="dead_letter.replayed", entity_type="dead_letter",
-                       entity_id=d.id, reason="replay requested",
-                       detail={"topic": d.original_topic, "consumer": d.consumer})
+            AuditEntry(
+                at=now,
+                actor=actor,
+                action="dead_letter.replayed",
+                entity_type="dead_letter",
+                entity_id=d.id,
+                reason="replay requested",
+                detail={"topic": d.original_topic, "consumer": d.consumer},
+            )
             for d in letters
         ],
     )

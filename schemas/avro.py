@@ -342,7 +342,9 @@ class AvroCodec:
                 f"{entry.name}: record does not fit the schema: {_describe_errors(exc)}"
             ) from exc
         detail = _describe_write_error(cause) if cause is not None else "unexpected content"
-        raise InvalidMessageError(f"{entry.name}: record does not fit the schema: {detail}") from cause
+        raise InvalidMessageError(
+            f"{entry.name}: record does not fit the schema: {detail}"
+        ) from cause
 
     def decode(self, data: bytes) -> Decoded:
         """Decode one single-object encoded message written with any schema of this codec.

@@ -89,7 +89,7 @@ def _dump(obj: object) -> JSON:
         # Fields at their default are left out: `load` restores them, and a case version
         # is mostly empty at intake, so this keeps stored versions small and fast to write.
         out: dict[str, JSON] = {}
-        for name, default in _defaults(type(obj)):
+        for name, default in _defaults(cast(Any, type(obj))):
             value = getattr(obj, name)
             if value is default or (
                 default is not _NO_DEFAULT and type(value) is type(default) and value == default
@@ -129,7 +129,7 @@ _NO_DEFAULT = object()
 
 
 @cache
-def _defaults(cls: type) -> tuple[tuple[str, object], ...]:
+def _defaults(cls: Any) -> tuple[tuple[str, object], ...]:
     """Each field's name and default value (defaults of frozen records are immutable)."""
     out: list[tuple[str, object]] = []
     for f in dataclasses.fields(cls):

@@ -29,10 +29,12 @@ async def ensure_topics(
             )
             for topic, code, *_rest in getattr(response, "topic_errors", []):
                 if code not in (0, _TOPIC_ALREADY_EXISTS):
-                    raise BrokerUnavailableError(f"creating topic {topic} failed with error code {code}")
-        log.info("topics ready", created=wanted, partitions=partitions)
-        return wanted
+                    raise BrokerUnavailableError(
+                        f"creating topic {topic} failed with error code {code}"
+                    )
     except KafkaError as exc:
         raise BrokerUnavailableError(f"Kafka at {bootstrap} did not answer: {exc}") from exc
     finally:
         await admin.close()
+    log.info("topics ready", created=wanted, partitions=partitions)
+    return wanted

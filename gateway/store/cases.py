@@ -68,7 +68,9 @@ def insert_new(conn: Connection, new_cases: Sequence[tuple[Case, str | None]]) -
 
 def load_case(conn: Connection, case_id: str) -> Case | None:
     rows = conn.execute(
-        select(case_versions).where(case_versions.c.case_id == case_id).order_by(case_versions.c.number)
+        select(case_versions)
+        .where(case_versions.c.case_id == case_id)
+        .order_by(case_versions.c.number)
     ).all()
     if not rows:
         return None
@@ -79,7 +81,11 @@ def load_case(conn: Connection, case_id: str) -> Case | None:
             icsr=load(ICSR, r.icsr),
             state=CaseState(r.state),
             provenance=Provenance(
-                actor=r.actor, action=r.action, at=r.created_at, reason=r.reason, source_ref=r.source_ref
+                actor=r.actor,
+                action=r.action,
+                at=r.created_at,
+                reason=r.reason,
+                source_ref=r.source_ref,
             ),
         )
         for r in rows

@@ -66,8 +66,9 @@ def insert_many(conn: Connection, records: Sequence[InboundRecord]) -> dict[tupl
     for chunk_start in range(0, len(keys), 500):
         chunk = keys[chunk_start : chunk_start + 500]
         rows = conn.execute(
-            select(inbound_messages.c.channel, inbound_messages.c.source_id, inbound_messages.c.id)
-            .where(tuple_(inbound_messages.c.channel, inbound_messages.c.source_id).in_(chunk))
+            select(
+                inbound_messages.c.channel, inbound_messages.c.source_id, inbound_messages.c.id
+            ).where(tuple_(inbound_messages.c.channel, inbound_messages.c.source_id).in_(chunk))
         )
         for channel, source_id, stored_id in rows:
             found[(channel, source_id)] = stored_id

@@ -47,7 +47,14 @@ def enqueue(conn: Connection, messages: Sequence[OutboxMessage], now: datetime) 
 
 def pending(conn: Connection, limit: int) -> list[PendingMessage]:
     rows = conn.execute(
-        select(outbox.c.id, outbox.c.event_id, outbox.c.topic, outbox.c.key, outbox.c.value, outbox.c.headers)
+        select(
+            outbox.c.id,
+            outbox.c.event_id,
+            outbox.c.topic,
+            outbox.c.key,
+            outbox.c.value,
+            outbox.c.headers,
+        )
         .where(outbox.c.published_at.is_(None))
         .order_by(outbox.c.id)
         .limit(limit)
@@ -77,7 +84,11 @@ def mark_published(conn: Connection, ids: Sequence[int], at: datetime) -> None:
 
 
 def count_pending(conn: Connection) -> int:
-    return int(conn.execute(select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))).scalar_one())
+    return int(
+        conn.execute(
+            select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))
+        ).scalar_one()
+    )
 
 
 def requeue_published_since(conn: Connection, since: datetime) -> int:

@@ -17,7 +17,9 @@ def already_processed(conn: Connection, consumer: str, event_ids: Sequence[str])
         chunk = list(event_ids[start : start + 500])
         rows = conn.execute(
             select(processed_events.c.event_id).where(
-                and_(processed_events.c.consumer == consumer, processed_events.c.event_id.in_(chunk))
+                and_(
+                    processed_events.c.consumer == consumer, processed_events.c.event_id.in_(chunk)
+                )
             )
         )
         seen.update(r[0] for r in rows)

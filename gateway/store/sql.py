@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, LargeBinary, Table, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +50,8 @@ def _compile(table: Table, dialect: Dialect, ignore_conflicts: bool) -> _Compile
         stmt = stmt.on_conflict_do_nothing()
     compiled = stmt.compile(dialect=dialect)
     defaults = tuple(
-        c.default.arg if c.default is not None and c.default.is_scalar else None for c in columns
+        c.default.arg if isinstance(c.default, ScalarElementColumnDefault) else None
+        for c in columns
     )
     result = _CompiledInsert(
         sql=str(compiled),
@@ -73,7 +75,11 @@ def _processor(type_: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
 
 
 def bulk_insert(
-    conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]], *, ignore_conflicts: bool = False
+    conn: Connection,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    ignore_conflicts: bool = False,
 ) -> int:
     """INSERT rows in one executemany; with ``ignore_conflicts`` rows hitting a unique key
     are skipped. Returns how many rows were inserted."""
@@ -100,6 +106,8 @@ def bulk_insert(
     return max(0, int(result.rowcount if result.rowcount is not None else 0))
 
 
-def insert_ignoring_conflicts(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> int:
+def insert_ignoring_conflicts(
+    conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]
+) -> int:
     """INSERT rows, skipping those that hit a unique key. Returns how many were new."""
     return bulk_insert(conn, table, rows, ignore_conflicts=True)

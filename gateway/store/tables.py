@@ -146,7 +146,9 @@ processed_events = Table(
 outbox = Table(
     "outbox",
     metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
     Column("event_id", String(128), nullable=False, unique=True),
     Column("topic", String(255), nullable=False),
     Column("key", LargeBinary),
@@ -161,7 +163,9 @@ outbox = Table(
 audit_log = Table(
     "audit_log",
     metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
     Column("at", UTCDateTime(), nullable=False),
     Column("actor", String(128), nullable=False),  # who: a user, or a consumer's name
     Column("action", String(64), nullable=False),  # what

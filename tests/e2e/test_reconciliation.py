@@ -43,7 +43,9 @@ def test_killing_gateway_and_embedded_broker_mid_flight_loses_nothing(tmp_path: 
     def accept(numbers: range) -> None:
         for n in numbers:
             result = acceptor.accept_sync(
-                channel="EMAIL", source_id=f"<m{n}@reporter.example>", payload=f"report {n}".encode(),
+                channel="EMAIL",
+                source_id=f"<m{n}@reporter.example>",
+                payload=f"report {n}".encode(),
                 content_type="message/rfc822",
             )
             assert not result.duplicate
@@ -53,20 +55,30 @@ def test_killing_gateway_and_embedded_broker_mid_flight_loses_nothing(tmp_path: 
         gateway.wait_ready()
         bootstrap = gateway_bootstrap(gateway)
         accept(range(0, 500))
-        wait_until(lambda: counts(store.engine)["cases"] > 50, 60, "processing to begin", gateway.log)
+        wait_until(
+            lambda: counts(store.engine)["cases"] > 50, 60, "processing to begin", gateway.log
+        )
         assert counts(store.engine)["cases"] < TOTAL
-        gateway.kill()  # SIGKILL: the embedded broker, holding published events in memory, dies with it
+        # SIGKILL: the embedded broker, holding published events in memory, dies with it.
+        gateway.kill()
         wait_until(lambda: not _port_open(bootstrap), 10, "the embedded broker to exit")
 
         accept(range(500, TOTAL))  # accepted while nothing runs: only the store has them
         assert acceptor.accept_sync(
-            channel="EMAIL", source_id="<m1@reporter.example>", payload=b"again", content_type="message/rfc822"
+            channel="EMAIL",
+            source_id="<m1@reporter.example>",
+            payload=b"again",
+            content_type="message/rfc822",
         ).duplicate
 
         gateway.start()  # a new, empty broker: reconciliation puts the unfinished work back
         gateway.wait_ready()
-        wait_until(lambda: counts(store.engine)["cases"] >= TOTAL, 90, f"{TOTAL} cases",
-                   lambda: (counts(store.engine), gateway.log()))
+        wait_until(
+            lambda: counts(store.engine)["cases"] >= TOTAL,
+            90,
+            f"{TOTAL} cases",
+            lambda: (counts(store.engine), gateway.log()),
+        )
         assert gateway.terminate() == 0
     finally:
         if gateway.proc and gateway.proc.poll() is None:

@@ -1,4 +1,4 @@
-"""Starting the gateway: ready fast on defaults, refused at once with one clear line on bad settings."""
+"""Starting the gateway: ready fast on defaults; a bad setting refused with one clear line."""
 
 from __future__ import annotations
 
@@ -25,8 +25,11 @@ def test_gateway_with_no_configuration_is_ready_within_15_seconds(tmp_path: Path
     """No ICSR_* variable and no file: embedded broker, SQLite under ./var, port 8080."""
     started = time.monotonic()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gateway", "run"], cwd=tmp_path, env=_clean_env(),
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [sys.executable, "-m", "gateway", "run"],
+        cwd=tmp_path,
+        env=_clean_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     try:
         ready_after = None
@@ -41,7 +44,10 @@ def test_gateway_with_no_configuration_is_ready_within_15_seconds(tmp_path: Path
             time.sleep(0.1)
         assert ready_after is not None, "not ready within 15 s"
         body = httpx.get("http://127.0.0.1:8080/readyz").json()
-        assert body == {"status": "ready", "checks": {"store": True, "broker": True, "consumers": True}}
+        assert body == {
+            "status": "ready",
+            "checks": {"store": True, "broker": True, "consumers": True},
+        }
         assert (tmp_path / "var" / "gateway.sqlite3").exists()
     finally:
         proc.terminate()
@@ -62,8 +68,13 @@ def test_bad_setting_stops_the_start_with_one_line_naming_it(
     tmp_path: Path, env: dict[str, str], setting: str
 ) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "gateway", "run"], cwd=tmp_path, env=_clean_env(**env),
-        capture_output=True, text=True, timeout=30, check=False,
+        [sys.executable, "-m", "gateway", "run"],
+        cwd=tmp_path,
+        env=_clean_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
     )
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
@@ -77,9 +88,13 @@ def test_port_in_use_stops_the_start_with_one_line_naming_the_setting(tmp_path: 
         holder.listen()
         port = holder.getsockname()[1]
         result = subprocess.run(
-            [sys.executable, "-m", "gateway", "run"], cwd=tmp_path,
+            [sys.executable, "-m", "gateway", "run"],
+            cwd=tmp_path,
             env=_clean_env(ICSR_HTTP_PORT=str(port)),
-            capture_output=True, text=True, timeout=30, check=False,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
         )
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [

@@ -49,17 +49,28 @@ def counts(engine: Engine) -> dict[str, int]:
     with engine.connect() as conn:
         return {
             "cases": conn.execute(select(func.count()).select_from(cases)).scalar_one(),
-            "inbound": conn.execute(select(func.count()).select_from(inbound_messages)).scalar_one(),
+            "inbound": conn.execute(
+                select(func.count()).select_from(inbound_messages)
+            ).scalar_one(),
             "processed": conn.execute(
-                select(func.count()).select_from(processed_events).where(processed_events.c.consumer == "intake")
+                select(func.count())
+                .select_from(processed_events)
+                .where(processed_events.c.consumer == "intake")
             ).scalar_one(),
             "case_events": conn.execute(
-                select(func.count()).select_from(outbox).where(outbox.c.topic.like("%icsr.case.events"))
+                select(func.count())
+                .select_from(outbox)
+                .where(outbox.c.topic.like("%icsr.case.events"))
             ).scalar_one(),
         }
 
 
-def wait_until(predicate: Callable[[], bool], timeout: float, what: str, on_timeout: Callable[[], Any] = lambda: "") -> None:
+def wait_until(
+    predicate: Callable[[], bool],
+    timeout: float,
+    what: str,
+    on_timeout: Callable[[], Any] = lambda: "",
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():

@@ -55,7 +55,9 @@ class Pipeline:
 
 
 @pytest.fixture
-async def pipeline(embedded_broker: EmbeddedBroker, tmp_path: Path, unique_prefix: str) -> AsyncIterator[Pipeline]:
+async def pipeline(
+    embedded_broker: EmbeddedBroker, tmp_path: Path, unique_prefix: str
+) -> AsyncIterator[Pipeline]:
     store = Store(build_engine(build_engine_url(tmp_path)))
     upgrade(store.engine)
     await ensure_topics(embedded_broker.bootstrap, [f"{unique_prefix}{t}" for t in Topic], 3, 1)
@@ -80,7 +82,11 @@ def build_engine_url(tmp_path: Path) -> str:
 
 async def read_topic(bootstrap: str, topic: str, count: int, timeout: float = 20) -> list[object]:
     consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest", enable_auto_commit=False
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=None,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
     )
     await consumer.start()
     records: list[object] = []
@@ -120,7 +126,9 @@ def flaky_spec(topic: str, fail_on: set[int], seen: list[int]) -> ConsumerSpec[N
         n = int(data.decode())
         return Decoded(event_id=f"note-{n}", message=Note(n))
 
-    def handle(_conn: Connection, envelopes: Sequence[Envelope[Note]], _ctx: HandlerContext) -> None:
+    def handle(
+        _conn: Connection, envelopes: Sequence[Envelope[Note]], _ctx: HandlerContext
+    ) -> None:
         for env in envelopes:
             if env.message.n in fail_on:
                 raise RuntimeError(f"cannot handle note {env.message.n}")
@@ -176,7 +184,9 @@ async def test_poison_event_is_dead_lettered_after_retries_without_blocking_the_
     assert actions == ["dead_letter.replayed"]
 
 
-async def test_unknown_fingerprint_is_dead_lettered_at_once_with_a_clear_reason(pipeline: Pipeline) -> None:
+async def test_unknown_fingerprint_is_dead_lettered_at_once_with_a_clear_reason(
+    pipeline: Pipeline,
+) -> None:
     topic = pipeline.topic(Topic.INTAKE_INBOUND)
     runner = pipeline.runner(intake_consumer(pipeline.codec, pipeline.topic))
     good = upstream_event(pipeline.codec, 1, "fp")
@@ -184,9 +194,14 @@ async def test_unknown_fingerprint_is_dead_lettered_at_once_with_a_clear_reason(
     not_avro = b'{"safetyreportid": "x"}'
     await publish(pipeline.bootstrap, topic, [(b"k", forged), (b"k", not_avro), (b"k", good)])
 
-    await run_until(runner, lambda: runner.dead_lettered_total == 2 and pipeline.store.run_sync(_case_count) == 1)
+    await run_until(
+        runner,
+        lambda: runner.dead_lettered_total == 2 and pipeline.store.run_sync(_case_count) == 1,
+    )
 
-    letters = sorted(pipeline.store.run_sync(dead_letters.list_letters), key=lambda d: d.original_offset)
+    letters = sorted(
+        pipeline.store.run_sync(dead_letters.list_letters), key=lambda d: d.original_offset
+    )
     assert [d.error_type for d in letters] == ["UnknownSchemaError", "UndecodablePayloadError"]
     assert [d.attempts for d in letters] == [1, 1]  # not retried: bad bytes stay bad
     assert "0123456789abcdef" in letters[0].error_message
@@ -194,7 +209,9 @@ async def test_unknown_fingerprint_is_dead_lettered_at_once_with_a_clear_reason(
     assert "not Avro single-object encoding" in letters[1].error_message
 
 
-async def test_event_naming_a_missing_inbound_record_is_dead_lettered_not_retried(pipeline: Pipeline) -> None:
+async def test_event_naming_a_missing_inbound_record_is_dead_lettered_not_retried(
+    pipeline: Pipeline,
+) -> None:
     topic = pipeline.topic(Topic.INTAKE_INBOUND)
     runner = pipeline.runner(intake_consumer(pipeline.codec, pipeline.topic))
     from datetime import UTC, datetime
@@ -202,13 +219,26 @@ async def test_event_naming_a_missing_inbound_record_is_dead_lettered_not_retrie
     dangling = pipeline.codec.encode(
         SchemaName.INBOUND_REPORT,
         {
-            "event_id": "inbound:missing", "inbound_id": "IN-missing", "channel": "EMAIL",
-            "source_id": "<missing@example.org>", "received_at": datetime.now(UTC),
-            "content_type": "message/rfc822", "payload": None, "headers": {}, "thread_key": None,
+            "event_id": "inbound:missing",
+            "inbound_id": "IN-missing",
+            "channel": "EMAIL",
+            "source_id": "<missing@example.org>",
+            "received_at": datetime.now(UTC),
+            "content_type": "message/rfc822",
+            "payload": None,
+            "headers": {},
+            "thread_key": None,
         },
     )
-    await publish(pipeline.bootstrap, topic, [(b"k", dangling), (b"k", upstream_event(pipeline.codec, 2, "dg"))])
-    await run_until(runner, lambda: runner.dead_lettered_total == 1 and pipeline.store.run_sync(_case_count) == 1)
+    await publish(
+        pipeline.bootstrap,
+        topic,
+        [(b"k", dangling), (b"k", upstream_event(pipeline.codec, 2, "dg"))],
+    )
+    await run_until(
+        runner,
+        lambda: runner.dead_lettered_total == 1 and pipeline.store.run_sync(_case_count) == 1,
+    )
     [letter] = pipeline.store.run_sync(dead_letters.list_letters)
     assert letter.error_type == "InvalidMessageError"
     assert letter.attempts == 1
@@ -217,5 +247,3 @@ async def test_event_naming_a_missing_inbound_record_is_dead_lettered_not_retrie
 
 def _case_count(conn: Connection) -> int:
     return len(conn.execute(select(cases.c.id)).all())
-
-

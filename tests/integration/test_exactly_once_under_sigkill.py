@@ -50,14 +50,23 @@ async def test_sigkilled_consumer_leaves_every_event_in_the_store_exactly_once(
             await publish(embedded_broker.bootstrap, topic, events[start:stop])
             if kills < 2:
                 # Kill while work is still in flight: some of this slice processed, not all.
-                wait_until(lambda s=start: counts(engine)["cases"] > s + 20, 60, "processing to begin",
-                           gateway.log)
+                wait_until(
+                    lambda s=start: counts(engine)["cases"] > s + 20,
+                    60,
+                    "processing to begin",
+                    gateway.log,
+                )
                 assert counts(engine)["cases"] < TOTAL
                 gateway.kill()
                 kills += 1
                 gateway.start()
                 gateway.wait_ready()
-        wait_until(lambda: counts(engine)["cases"] >= TOTAL, 120, f"{TOTAL} cases", lambda: (counts(engine), gateway.log()))
+        wait_until(
+            lambda: counts(engine)["cases"] >= TOTAL,
+            120,
+            f"{TOTAL} cases",
+            lambda: (counts(engine), gateway.log()),
+        )
         assert gateway.terminate() == 0
     finally:
         if gateway.proc and gateway.proc.poll() is None:

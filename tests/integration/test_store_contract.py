@@ -12,6 +12,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy import Connection, func, inspect, select
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import IntegrityError
+
 from gateway.domain.case import Case, Provenance
 from gateway.domain.lifecycle import CaseState
 from gateway.domain.receipt import open_case_for_receipt
@@ -24,9 +28,6 @@ from gateway.store.migrate import current_revision, head_revision, upgrade
 from gateway.store.outbox import OutboxMessage
 from gateway.store.tables import inbound_messages
 from gateway.store.tables import outbox as outbox_table
-from sqlalchemy import Connection, func, inspect, select
-from sqlalchemy.engine import URL
-from sqlalchemy.exc import IntegrityError
 
 pytestmark = pytest.mark.integration
 

@@ -16,8 +16,13 @@ import httpx
 class GatewayProcess:
     def __init__(self, data_dir: Path, env: dict[str, str]) -> None:
         self.data_dir = data_dir
-        self.env = {**os.environ, "ICSR_DATA_DIR": str(data_dir), "ICSR_HTTP_PORT": "0",
-                    "ICSR_LOG_FORMAT": "json", **env}
+        self.env = {
+            **os.environ,
+            "ICSR_DATA_DIR": str(data_dir),
+            "ICSR_HTTP_PORT": "0",
+            "ICSR_LOG_FORMAT": "json",
+            **env,
+        }
         self.proc: subprocess.Popen[bytes] | None = None
         self.starts = 0
         self.log_path = data_dir / "gateway-process.log"
@@ -31,7 +36,10 @@ class GatewayProcess:
         self.runtime_file.unlink(missing_ok=True)
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gateway", "run"], env=self.env, stdout=log, stderr=subprocess.STDOUT
+            [sys.executable, "-m", "gateway", "run"],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         self.starts += 1
 
@@ -87,6 +95,3 @@ class GatewayProcess:
             return self.log_path.read_text(errors="replace")[-8000:]
         except FileNotFoundError:
             return "(no log)"
-
-
-

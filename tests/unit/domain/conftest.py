@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
+
 from gateway.domain.case import Provenance
 from gateway.domain.codes import (
     ActionTaken,

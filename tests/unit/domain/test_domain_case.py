@@ -4,6 +4,7 @@ import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from gateway.domain.case import Case, CaseVersion, Provenance
 from gateway.domain.icsr import ICSR
 from gateway.domain.lifecycle import CaseState

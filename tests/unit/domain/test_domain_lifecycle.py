@@ -3,6 +3,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
+
 from gateway.domain.lifecycle import TRANSITIONS, CaseState, assert_transition, can_transition
 from gateway.errors import LifecycleError
 

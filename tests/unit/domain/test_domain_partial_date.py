@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
+
 from gateway.domain.values import DatePrecision, PartialDate
 
 P = PartialDate.parse

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+
 from gateway.domain.codes import DrugRole, Qualification, SeriousnessCriterion, Sex
 from gateway.domain.drug import Drug, DrugReactionAssessment
 from gateway.domain.icsr import ICSR

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+
 from gateway.domain.case import Case, Provenance
 from gateway.domain.icsr import ICSR
 from gateway.domain.lifecycle import CaseState

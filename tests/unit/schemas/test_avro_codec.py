@@ -14,13 +14,14 @@ from typing import Any
 
 import pytest
 from fastavro.schema import to_parsing_canonical_form
+from schema_samples import DEFAULTS, FULL, MINIMAL
+
 from gateway.errors import (
     DecodeError,
     InvalidMessageError,
     UndecodablePayloadError,
     UnknownSchemaError,
 )
-from schema_samples import DEFAULTS, FULL, MINIMAL
 from schemas.avro import HEADER_SIZE, MAGIC, AvroCodec, Decoded, SchemaName, crc64_avro
 
 ALL_SCHEMAS = sorted(SchemaName)

@@ -7,6 +7,7 @@ from importlib import resources
 from typing import Any
 
 import pytest
+
 from schemas import SCHEMA_FOR_TOPIC, TOPIC_SPECS, AvroCodec, SchemaName, Topic, TopicSpec
 
 EXPECTED_TOPICS = {
