@@ -81,7 +81,23 @@ def run(config: ConfigOption = None) -> None:
         raise _fail(exc) from None
 
 
-async def _serve(settings: Settings, after_start: object = None) -> None:
+@app.command()
+def demo(
+    config: ConfigOption = None,
+    exit_after: Annotated[
+        bool, typer.Option("--exit", help="Stop the gateway when the demo report is through.")
+    ] = False,
+) -> None:
+    """Start the gateway and send one invented report through it, showing every step."""
+    settings = _settings(config)
+    configure_logging("WARNING", settings.log_format)
+    try:
+        asyncio.run(_serve(settings, demo=True, exit_after_demo=exit_after))
+    except GatewayError as exc:
+        raise _fail(exc) from None
+
+
+async def _serve(settings: Settings, *, demo: bool = False, exit_after_demo: bool = False) -> None:
     from gateway.service import Gateway
 
     gateway = Gateway(settings)
@@ -92,6 +108,13 @@ async def _serve(settings: Settings, after_start: object = None) -> None:
     try:
         await gateway.start()
         err.print(f"[green]icsr-gateway ready[/green] on {gateway.http_url} (Ctrl-C to stop)")
+        if demo:
+            from gateway.demo import run_demo
+
+            await run_demo(gateway, out)
+            if exit_after_demo:
+                return
+            err.print("\nThe gateway keeps running; Ctrl-C stops it.")
         failed = asyncio.create_task(gateway.wait_failed())
         stopper = asyncio.create_task(stop.wait())
         await asyncio.wait({failed, stopper}, return_when=asyncio.FIRST_COMPLETED)

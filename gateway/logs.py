@@ -58,9 +58,18 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"(?<![\w.])(?:whatsapp:)?\+?\d[\d ()-]{6,}\d(?![\w.])")
 
 
+def _phone(match: re.Match[str]) -> str:
+    text = match.group(0)
+    digits = sum(ch.isdigit() for ch in text)
+    # International numbers (+…) have 8+ digits; without a +, ask for 9 so that short
+    # references such as batch numbers ("2024-0001") stay readable.
+    is_phone = digits >= (8 if text.lstrip("whatsap:").startswith("+") else 9)
+    return REDACTED if is_phone else text
+
+
 def scrub(text: str) -> str:
     """Replace e-mail addresses and phone numbers in free text."""
-    return _PHONE.sub(REDACTED, _EMAIL.sub(REDACTED, text))
+    return _PHONE.sub(_phone, _EMAIL.sub(REDACTED, text))
 
 
 def _redact_value(key: str, value: Any) -> Any:

@@ -1,0 +1,186 @@
+"""Benchmark: the E2B(R3) mapping against a bare lxml parse of the same bytes.
+
+For each FDA sample batch (``FAERS2022Scenario*.xml``) the same run times, interleaved
+repetition by repetition so that drift hits every measurement alike:
+
+* ``bare``      ``lxml.etree.fromstring(data)``
+* ``parse``     bytes -> lxml -> ``R3Batch`` with domain ICSRs (``parse_batch(data)``)
+* ``build``     ``R3Batch`` -> element -> bytes (``serialize(build_batch(batch))``)
+* ``validate``  build + serialize + XSD validation of the built tree (schema loaded once)
+
+and prints the medians, the ratios parse/bare and build/bare, ICSRs/s for
+build+serialize+validate on one core, and whether each target is met:
+
+* parse/bare <= 2.0, build/bare <= 1.5 (per file), build+serialize+validate >= 500 ICSRs/s.
+
+    python -m bench.e2b [--repeat 200] [--warmup 20] [--samples DIR] [--schemas DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+from schemas.e2b_r3 import build_batch, parse_batch, serialize
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_SAMPLES = REPO.parent / "shared" / "e2b" / "samples" / "fda-r3"
+DEFAULT_SCHEMAS = REPO.parent / "shared" / "e2b" / "ich-r3-schemas"
+SCHEMA_FILE = Path("multicacheschemas") / "MCCI_IN200100UV01.xsd"
+SAMPLE_GLOB = "FAERS2022Scenario*.xml"
+
+PARSE_TARGET = 2.0
+BUILD_TARGET = 1.5
+RATE_TARGET = 500.0
+
+
+@dataclass
+class FileResult:
+    name: str
+    size: int
+    icsrs: int
+    bare_ns: float
+    parse_ns: float
+    build_ns: float
+    validate_ns: float
+
+    @property
+    def parse_ratio(self) -> float:
+        return self.parse_ns / self.bare_ns
+
+    @property
+    def build_ratio(self) -> float:
+        return self.build_ns / self.bare_ns
+
+
+def _timed(fn: Callable[[], object]) -> int:
+    start = time.perf_counter_ns()
+    fn()
+    return time.perf_counter_ns() - start
+
+
+def bench_file(path: Path, schema: Any, repeat: int, warmup: int) -> FileResult:
+    data = path.read_bytes()
+    batch = parse_batch(data)
+    if not schema.validate(build_batch(batch)):
+        raise SystemExit(f"{path.name}: the built batch is not schema-valid:\n{schema.error_log}")
+
+    def bare() -> object:
+        return etree.fromstring(data)
+
+    def parse() -> object:
+        return parse_batch(data)
+
+    def build() -> object:
+        return serialize(build_batch(batch))
+
+    def validate() -> object:
+        el = build_batch(batch)
+        out = serialize(el)
+        if not schema.validate(el):
+            raise SystemExit(f"{path.name}: validation failed during the run")
+        return out
+
+    steps = (bare, parse, build, validate)
+    times: list[list[int]] = [[] for _ in steps]
+    for _ in range(warmup):
+        for fn in steps:
+            fn()
+    for _ in range(repeat):
+        for fn, bucket in zip(steps, times, strict=True):
+            bucket.append(_timed(fn))
+    bare_ns, parse_ns, build_ns, validate_ns = (statistics.median(t) for t in times)
+    return FileResult(
+        name=path.name,
+        size=len(data),
+        icsrs=len(batch.messages),
+        bare_ns=bare_ns,
+        parse_ns=parse_ns,
+        build_ns=build_ns,
+        validate_ns=validate_ns,
+    )
+
+
+def _us(ns: float) -> str:
+    return f"{ns / 1000:9.1f}"
+
+
+def _ok(met: bool) -> str:
+    return "met" if met else "NOT MET"
+
+
+def report(results: list[FileResult], repeat: int) -> bool:
+    print(f"E2B(R3) mapping vs bare lxml.etree.fromstring, median of {repeat} runs (µs)")
+    header = (
+        f"{'file':<26} {'bytes':>7} {'icsrs':>5} {'bare':>9} {'parse':>9} {'build':>9} "
+        f"{'build+xsd':>9} {'parse/bare':>10} {'build/bare':>10}"
+    )
+    print(header)
+    print("-" * len(header))
+    for r in results:
+        print(
+            f"{r.name:<26} {r.size:>7} {r.icsrs:>5} {_us(r.bare_ns)} {_us(r.parse_ns)} "
+            f"{_us(r.build_ns)} {_us(r.validate_ns)} {r.parse_ratio:>9.2f}x {r.build_ratio:>9.2f}x"
+        )
+    print("-" * len(header))
+    icsrs = sum(r.icsrs for r in results)
+    validate_s = sum(r.validate_ns for r in results) / 1e9
+    rate = icsrs / validate_s
+    worst_parse = max(r.parse_ratio for r in results)
+    worst_build = max(r.build_ratio for r in results)
+    parse_ok = worst_parse <= PARSE_TARGET
+    build_ok = worst_build <= BUILD_TARGET
+    rate_ok = rate >= RATE_TARGET
+    print(
+        f"parse-to-model / bare:          worst {worst_parse:.2f}x "
+        f"(target <= {PARSE_TARGET}x per file): {_ok(parse_ok)}"
+    )
+    print(
+        f"build+serialize / bare:         worst {worst_build:.2f}x "
+        f"(target <= {BUILD_TARGET}x per file): {_ok(build_ok)}"
+    )
+    print(
+        f"build+serialize+XSD-validate:   {rate:.0f} ICSRs/s on one core "
+        f"({icsrs} ICSRs in {validate_s * 1000:.2f} ms; target >= {RATE_TARGET:.0f}): "
+        f"{_ok(rate_ok)}"
+    )
+    return parse_ok and build_ok and rate_ok
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--samples", type=Path, default=DEFAULT_SAMPLES, help="FDA R3 samples")
+    parser.add_argument("--schemas", type=Path, default=DEFAULT_SCHEMAS, help="ICH R3 XSDs")
+    parser.add_argument("--repeat", type=int, default=200, help="timed repetitions per step")
+    parser.add_argument("--warmup", type=int, default=20, help="untimed repetitions first")
+    args = parser.parse_args(argv)
+    if args.repeat < 1 or args.warmup < 0:
+        parser.error("--repeat must be >= 1 and --warmup >= 0")
+
+    samples = sorted(args.samples.glob(SAMPLE_GLOB)) if args.samples.is_dir() else []
+    if not samples:
+        print(f"error: no {SAMPLE_GLOB} samples in {args.samples} (use --samples DIR)")
+        return 2
+    xsd = args.schemas / SCHEMA_FILE
+    if not xsd.is_file():
+        print(f"error: schema {xsd} not found (use --schemas DIR)")
+        return 2
+    schema = etree.XMLSchema(etree.parse(str(xsd)))
+
+    results = [bench_file(path, schema, args.repeat, args.warmup) for path in samples]
+    all_met = report(results, args.repeat)
+    return 0 if all_met else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
