@@ -119,9 +119,8 @@ async def run_demo(gateway: Gateway, console: Console) -> str:
     trail = await comp.store.read(audit.trail, "case", case_id)
     console.print("\n[bold]Audit trail[/bold]")
     for entry in trail:
-        console.print(
-            f"  {entry.at.isoformat(timespec='seconds')}  {entry.actor}  {entry.action}: {entry.reason}"
-        )
+        when = entry.at.isoformat(timespec="seconds")
+        console.print(f"  {when}  {entry.actor}  {entry.action}: {entry.reason}")
     console.print(
         "\n[dim]Next stages (validity and coding, follow-up with the reporter, E2B submission, "
         "acknowledgements) are not available in this version.[/dim]"

@@ -63,7 +63,7 @@ def _phone(match: re.Match[str]) -> str:
     digits = sum(ch.isdigit() for ch in text)
     # International numbers (+…) have 8+ digits; without a +, ask for 9 so that short
     # references such as batch numbers ("2024-0001") stay readable.
-    is_phone = digits >= (8 if text.lstrip("whatsap:").startswith("+") else 9)
+    is_phone = digits >= (8 if text.removeprefix("whatsapp:").startswith("+") else 9)
     return REDACTED if is_phone else text
 
 
