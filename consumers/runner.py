@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 from aiokafka.structs import OffsetAndMetadata
@@ -92,7 +93,14 @@ class ConsumerRunner:
                 if not batches:
                     continue
                 # All partitions of a poll in one transaction; within a partition, in order.
-                await self._handle_records([r for records in batches.values() for r in records])
+                with structlog.contextvars.bound_contextvars(
+                    consumer=self.spec.name,
+                    topic=self.spec.topic,
+                    offsets={
+                        f"{tp.partition}": [r[0].offset, r[-1].offset] for tp, r in batches.items()
+                    },
+                ):
+                    await self._handle_records([r for recs in batches.values() for r in recs])
                 await self._commit(
                     consumer,
                     {
@@ -187,6 +195,12 @@ class ConsumerRunner:
     async def _apply_with_retries(
         self, env: Envelope[Any], record: ConsumerRecord[bytes, bytes]
     ) -> None:
+        with structlog.contextvars.bound_contextvars(
+            event_id=env.event_id, partition=env.partition, offset=env.offset
+        ):
+            await self._retry_loop(env, record)
+
+    async def _retry_loop(self, env: Envelope[Any], record: ConsumerRecord[bytes, bytes]) -> None:
         attempt = 0
         while True:
             attempt += 1
