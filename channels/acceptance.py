@@ -8,7 +8,7 @@ the outbox, in one transaction. The same (channel, source id) never creates a se
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import Connection
@@ -114,10 +114,16 @@ class InboundAcceptor:
             thread_key=thread_key,
         )
 
-    def _persist(self, conn: Connection, record: InboundRecord) -> Acceptance:
+    def _persist(self, conn: Connection, record: InboundRecord, intake: bool = True) -> Acceptance:
+        if not intake:
+            # Stored for the record only (e.g. a delivery status callback): no intake event,
+            # and already final for intake, so reconciliation never re-enqueues it either.
+            record = replace(record, status=inbound.PROCESSED, processed_at=record.received_at)
         stored = inbound.insert_many(conn, [record])[(record.channel, record.source_id)]
         if stored != record.id:
             return Acceptance(inbound_id=stored, duplicate=True)
+        if not intake:
+            return Acceptance(inbound_id=record.id, duplicate=False)
         message = inbound_report_message(
             self._codec,
             self._topic,
@@ -142,13 +148,18 @@ class InboundAcceptor:
         headers: Mapping[str, str] | None = None,
         thread_key: str | None = None,
         received_at: datetime | None = None,
+        intake: bool = True,
     ) -> Acceptance:
-        """Store the raw message and its intake event; return once both are durable."""
+        """Store the raw message and its intake event; return once both are durable.
+
+        ``intake=False`` stores the record without an intake event (it never opens a case):
+        for channel traffic that is not a report, such as delivery status callbacks.
+        """
         record = self._record(
             channel, source_id, payload, content_type, headers, thread_key, received_at
         )
-        result = await self._store.run(self._persist, record)
-        if not result.duplicate:
+        result = await self._store.run(self._persist, record, intake)
+        if intake and not result.duplicate:
             self._on_enqueued()
         return result
 

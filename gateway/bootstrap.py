@@ -6,7 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from channels.acceptance import InboundAcceptor
+from channels.acceptance import DEFAULT_MAX_BYTES, InboundAcceptor
+from channels.email_in import MailListener, build_mail_listener
+from channels.folder_in import FolderWatcher
 from consumers.envelope import ConsumerSpec
 from consumers.intake import intake_consumer
 from consumers.policy import RetryPolicy
@@ -35,9 +37,50 @@ class Components:
     def migrate(self) -> None:
         upgrade(self.store.engine)
 
-    def acceptor(self) -> InboundAcceptor:
+    def acceptor(self, max_bytes: int = DEFAULT_MAX_BYTES) -> InboundAcceptor:
         return InboundAcceptor(
-            self.store, self.codec, self.settings.topic, on_enqueued=lambda: self.acceptor_wake()
+            self.store,
+            self.codec,
+            self.settings.topic,
+            max_bytes=max_bytes,
+            on_enqueued=lambda: self.acceptor_wake(),
+        )
+
+    def http_acceptor(self) -> InboundAcceptor:
+        """For the HTTP channels: each endpoint enforces its own, smaller limit first."""
+        s = self.settings
+        return self.acceptor(
+            max(s.twilio_max_bytes, s.intake_json_max_bytes, s.intake_e2b_max_bytes)
+        )
+
+    def mail_listeners(self) -> list[MailListener]:
+        """The configured inbound SMTP and LMTP listeners (not yet bound or started)."""
+        s = self.settings
+        listeners: list[MailListener] = []
+        for kind, port in (("smtp", s.smtp_listen_port), ("lmtp", s.lmtp_listen_port)):
+            if port is None:
+                continue
+            listeners.append(
+                build_mail_listener(
+                    "lmtp" if kind == "lmtp" else "smtp",
+                    self.acceptor(s.smtp_max_bytes),
+                    host=s.smtp_listen_host,
+                    port=port,
+                    recipients=s.smtp_recipients,
+                    max_bytes=s.smtp_max_bytes,
+                )
+            )
+        return listeners
+
+    def folder_watcher(self) -> FolderWatcher | None:
+        s = self.settings
+        if s.intake_folder is None:
+            return None
+        return FolderWatcher(
+            self.acceptor(s.intake_folder_max_bytes),
+            s.intake_folder,
+            s.intake_folder_poll_s,
+            s.intake_folder_max_bytes,
         )
 
     def consumer_specs(self) -> list[ConsumerSpec[Any]]:

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from gateway import __version__
+from gateway.cli_e2b import e2b_app
 from gateway.errors import ConfigurationError, GatewayError
 from gateway.logs import configure_logging
 from gateway.settings import Settings, load_settings
@@ -29,6 +30,7 @@ db_app = typer.Typer(help="The store's schema.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(db_app, name="db")
+app.add_typer(e2b_app, name="e2b")
 
 err = Console(stderr=True)
 out = Console()
@@ -68,6 +70,14 @@ def config_check(config: ConfigOption = None) -> None:
         table.add_row(key, json.dumps(value) if not isinstance(value, str) else value)
     out.print(table)
     out.print("[green]configuration is valid[/green]")
+
+
+@config_app.command("reference")
+def config_reference() -> None:
+    """Print the configuration reference (every setting, its default and meaning) as Markdown."""
+    from gateway.settings_doc import reference_table
+
+    typer.echo(reference_table())
 
 
 @app.command()

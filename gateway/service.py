@@ -13,6 +13,8 @@ from typing import Any
 
 import uvicorn
 
+from channels.email_in import MailListener
+from channels.folder_in import FolderWatcher
 from consumers.runner import ConsumerRunner
 from gateway.api.app import create_app
 from gateway.bootstrap import Components, build_components
@@ -63,6 +65,9 @@ class Gateway:
         self.runners: list[ConsumerRunner] = []
         self.workers: ConsumerWorkers | None = None
         self.http_url: str | None = None
+        self.mail_listeners: list[MailListener] = []
+        self.folder_watcher: FolderWatcher | None = None
+        self._folder_task: asyncio.Task[None] | None = None
         self._server: uvicorn.Server | None = None
         self._tasks: list[asyncio.Task[Any]] = []
         self._started = False
@@ -76,6 +81,13 @@ class Gateway:
         sock = bind_http_socket(s.http_host, s.http_port)  # first: fail fast on a taken port
         s.data_dir.mkdir(parents=True, exist_ok=True)
         self.components = comp = build_components(s)
+        self.mail_listeners = comp.mail_listeners()
+        try:
+            for listener in self.mail_listeners:  # fail fast on a taken port, like HTTP
+                listener.bind()
+        except ConfigurationError:
+            sock.close()
+            raise
         comp.migrate()
         if s.embedded_broker:
             self.broker = EmbeddedBroker(s.data_dir / "broker", binary=s.broker_binary)
@@ -118,6 +130,7 @@ class Gateway:
             self.workers.start()
             self._tasks.append(asyncio.create_task(self.workers.supervise(), name="workers"))
         self._tasks.append(asyncio.create_task(self._reconcile_periodically(), name="reconcile"))
+        await self._start_channels()
         await self._start_http(sock)
         self._write_runtime_file()
         self._started = True
@@ -129,8 +142,43 @@ class Gateway:
             store=comp.store.dialect,
         )
 
+    async def _start_channels(self) -> None:
+        """Inbound listeners: only now, with the store migrated and the relay running."""
+        assert self.components is not None
+        for listener in self.mail_listeners:
+            await listener.start()
+        self.folder_watcher = self.components.folder_watcher()
+        if self.folder_watcher is not None:
+            self._folder_task = asyncio.create_task(self.folder_watcher.run(), name="intake-folder")
+            self._tasks.append(self._folder_task)
+
+    async def _stop_channels(self) -> None:
+        """First on the way down: nothing is accepted that could no longer be stored."""
+        for listener in self.mail_listeners:
+            await listener.stop()
+        if self._folder_task is not None and not self._folder_task.done():
+            self._folder_task.cancel()
+            await asyncio.gather(self._folder_task, return_exceptions=True)
+
+    def _listener_port(self, kind: str) -> int | None:
+        for listener in self.mail_listeners:
+            if listener.kind == kind:
+                return listener.port
+        return None
+
+    @property
+    def smtp_port(self) -> int | None:
+        return self._listener_port("smtp")
+
+    @property
+    def lmtp_port(self) -> int | None:
+        return self._listener_port("lmtp")
+
     async def _start_http(self, sock: socket.socket) -> None:
-        app = create_app(self.readiness)
+        assert self.components is not None
+        app = create_app(
+            self.readiness, acceptor=self.components.http_acceptor(), settings=self.settings
+        )
         config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="off")
         self._server = uvicorn.Server(config)
         self._tasks.append(asyncio.create_task(self._server.serve(sockets=[sock]), name="http"))
@@ -141,7 +189,14 @@ class Gateway:
 
     def _write_runtime_file(self) -> None:
         self.runtime_file.write_text(
-            json.dumps({"http_url": self.http_url, "bootstrap": self.bootstrap_servers}),
+            json.dumps(
+                {
+                    "http_url": self.http_url,
+                    "bootstrap": self.bootstrap_servers,
+                    "smtp_port": self.smtp_port,
+                    "lmtp_port": self.lmtp_port,
+                }
+            ),
             encoding="utf-8",
         )
 
@@ -169,7 +224,12 @@ class Gateway:
         consumers_ok = bool(self.runners) and all(r.started.is_set() for r in self.runners)
         if self.workers is not None:
             consumers_ok = consumers_ok and self.workers.alive
-        return {"store": store_ok, "broker": broker_ok, "consumers": consumers_ok}
+        checks = {"store": store_ok, "broker": broker_ok, "consumers": consumers_ok}
+        for listener in self.mail_listeners:  # each configured mail listener must be serving
+            checks[listener.kind] = listener.serving
+        if self.settings.intake_folder is not None:
+            checks["intake_folder"] = self._folder_task is not None and not self._folder_task.done()
+        return checks
 
     async def wait_failed(self) -> None:
         """Return when a background task dies: the gateway must not limp on without it."""
@@ -180,6 +240,7 @@ class Gateway:
 
     async def stop(self) -> None:
         """Graceful: stop fetching, finish and commit the batch in hand, flush the outbox."""
+        await self._stop_channels()
         for runner in self.runners:
             runner.stop()
         if self.workers is not None:

@@ -7,13 +7,15 @@ The TOML file groups settings in tables; ``[kafka] bootstrap = "…"`` is the sa
 
 from __future__ import annotations
 
+import json
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
 )
@@ -143,6 +145,73 @@ class Settings(BaseSettings):
         description="URL the outside world uses to reach the HTTP server (webhook signatures).",
     )
 
+    # -- inbound e-mail (SMTP and LMTP listeners)
+    smtp_listen_host: str = Field(
+        default="127.0.0.1", description="Address the SMTP and LMTP listeners bind to."
+    )
+    smtp_listen_port: int | None = Field(
+        default=2525,
+        ge=0,
+        le=65535,
+        description="Port of the inbound SMTP listener; 0 picks a free port (written to "
+        "<data_dir>/runtime.json as smtp_port); empty, 'off' or -1 disables the listener.",
+    )
+    lmtp_listen_port: int | None = Field(
+        default=None,
+        ge=0,
+        le=65535,
+        description="Port of the inbound LMTP listener (an MTA such as Postfix delivering to "
+        "the gateway); unset/'off'/-1 = disabled, 0 picks a free port.",
+    )
+    smtp_recipients: Annotated[list[str], NoDecode] = Field(
+        default=["safety@localhost"],
+        description="Addresses inbound mail is accepted for (comma-separated or a JSON list). "
+        "Case-insensitive; local+anything@domain is accepted for a configured local@domain. "
+        "Other recipients are refused with 550 5.1.1.",
+    )
+    smtp_max_bytes: int = Field(
+        default=25 * 1024 * 1024,
+        ge=1024,
+        description="Largest inbound mail in bytes (SIZE at MAIL FROM and the DATA actually "
+        "sent); larger mail is refused with 552 5.3.4.",
+    )
+
+    # -- Twilio webhooks (SMS, WhatsApp, status callbacks)
+    twilio_skip_signature: bool = Field(
+        default=False,
+        description="INSECURE, development only: accept Twilio webhooks without checking "
+        "X-Twilio-Signature. Without it and without ICSR_TWILIO_AUTH_TOKEN the webhooks answer "
+        "503.",
+    )
+    twilio_max_bytes: int = Field(
+        default=1024 * 1024, ge=1024, description="Largest Twilio webhook body in bytes (413)."
+    )
+
+    # -- structured intake (HTTP API and watched folder)
+    intake_json_max_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description="Largest JSON body accepted by POST /api/v1/intake, in bytes (413).",
+    )
+    intake_e2b_max_bytes: int = Field(
+        default=20 * 1024 * 1024,
+        ge=1024,
+        description="Largest E2B XML file accepted by POST /api/v1/intake/e2b, in bytes (413).",
+    )
+    intake_folder: Path | None = Field(
+        default=None,
+        description="Watched folder: new *.xml and *.json files are stored as reports and moved "
+        "to processed/ (or rejected/ with a .error.txt). Unset = off.",
+    )
+    intake_folder_poll_s: float = Field(
+        default=1.0, gt=0, description="How often the watched folder is scanned, in seconds."
+    )
+    intake_folder_max_bytes: int = Field(
+        default=20 * 1024 * 1024,
+        ge=1024,
+        description="Largest file taken from the watched folder; larger ones go to rejected/.",
+    )
+
     # -- logs
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["auto", "json", "console"] = "auto"
@@ -172,6 +241,39 @@ class Settings(BaseSettings):
                 f"backend {url.get_backend_name()!r} is not supported; use sqlite or postgresql"
             )
         return value
+
+    @field_validator("smtp_listen_port", "lmtp_listen_port", mode="before")
+    @classmethod
+    def _listener_off(cls, value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, str) and value.strip().lower() in {"", "off", "none", "-1"}:
+            return None
+        if isinstance(value, int) and not isinstance(value, bool) and value == -1:
+            return None
+        return value
+
+    @field_validator("smtp_recipients", mode="before")
+    @classmethod
+    def _split_recipients(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                try:
+                    return json.loads(text)
+                except json.JSONDecodeError:
+                    raise ValueError("is not a JSON list of addresses") from None
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("smtp_recipients")
+    @classmethod
+    def _check_recipients(cls, value: list[str]) -> list[str]:
+        for address in value:
+            local, at, domain = address.strip().rpartition("@")
+            if not at or not local or not domain:
+                raise ValueError(f"{address!r} is not an address local@domain")
+        return [a.strip() for a in value]
 
     @field_validator("kafka_bootstrap")
     @classmethod

@@ -20,10 +20,19 @@ class E2BCode(Enum):
     @classmethod
     def from_code(cls, code: str | int) -> Self:
         """Read a transmitted code ("1" or 1); raises ValueError naming the list."""
-        for member in cls:
-            if str(member.value) == str(code).strip():
-                return member
-        raise ValueError(f"{code!r} is not a {cls.__name__} code")
+        by_code = _BY_CODE.get(cls)
+        if by_code is None:
+            by_code = _BY_CODE[cls] = {str(m.value): m for m in reversed(cls)}
+        member = by_code.get(code) if type(code) is str else None
+        if member is None:
+            member = by_code.get(str(code).strip())
+            if member is None:
+                raise ValueError(f"{code!r} is not a {cls.__name__} code")
+        return member  # type: ignore[return-value]
+
+
+#: per code list: transmitted code -> member (filled on first use by ``from_code``)
+_BY_CODE: dict[type[E2BCode], dict[str, E2BCode]] = {}
 
 
 class ReportType(E2BCode):

@@ -50,6 +50,8 @@ _TS = re.compile(
     r"(?P<offset>[+-]\d{4})?$"
 )
 _MAX_OFFSET = timedelta(hours=14)
+#: which components are present, for each precision (components are contiguous from the year)
+_CONTIGUOUS = frozenset(tuple(i < n for i in range(6)) for n in range(7))
 _COMPONENTS = ("year", "month", "day", "hour", "minute", "second")
 _STEP = {
     DatePrecision.DAY: timedelta(days=1),
@@ -78,11 +80,11 @@ class PartialDate:
 
     def __post_init__(self) -> None:
         parts = self._parts()
-        for name, value in zip(_COMPONENTS, parts, strict=True):
-            if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
-                raise ValueError(f"PartialDate.{name} must be an int, got {value!r}")
-        present = [p is not None for p in parts]
-        if present != sorted(present, reverse=True):
+        if not all(type(p) is int or p is None for p in parts):  # fast path: plain ints
+            for name, value in zip(_COMPONENTS, parts, strict=True):
+                if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+                    raise ValueError(f"PartialDate.{name} must be an int, got {value!r}")
+        if tuple(p is not None for p in parts) not in _CONTIGUOUS:
             raise ValueError(f"PartialDate components must be contiguous from the year: {parts}")
         if not 1 <= self.year <= 9999:
             raise ValueError(f"PartialDate.year out of range: {self.year}")
@@ -139,13 +141,20 @@ class PartialDate:
         match = _TS.match(text) if isinstance(text, str) else None
         if match is None:
             raise ValueError(f"not an E2B date (CCYY[MM[DD[hh[mm[ss]]]]][+/-ZZzz]): {text!r}")
-        found = {name: int(v) for name in _COMPONENTS if (v := match.group(name)) is not None}
-        offset = match.group("offset")
+        year, month, day, hour, minute, second, offset = match.groups()
         utc_offset = None
         if offset is not None:
             sign = -1 if offset[0] == "-" else 1
             utc_offset = sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[3:5]))
-        return cls(utc_offset=utc_offset, **found)
+        return cls(
+            year=int(year),
+            month=None if month is None else int(month),
+            day=None if day is None else int(day),
+            hour=None if hour is None else int(hour),
+            minute=None if minute is None else int(minute),
+            second=None if second is None else int(second),
+            utc_offset=utc_offset,
+        )
 
     def format(self) -> str:
         """Write the HL7 TS string; ``parse(d.format()) == d`` for every date."""

@@ -11,8 +11,14 @@ from gateway.domain.values import Coded, Nullable, Quantity
 from schemas.e2b_r2 import codes
 from schemas.e2b_r2.xml import Element, Sink, date_pair, fmt_decimal, leaf, plain, quantity
 
-_INTERVAL_UNITS = {u: c for u, c in codes.TIME_UNIT_TO_R2.items() if c in {"801", "802", "803", "804", "805", "806"}}
-_GESTATION_UNITS = {u: c for u, c in codes.TIME_UNIT_TO_R2.items() if c in {"802", "803", "804", "810"}}
+_INTERVAL_UNITS = {
+    u: c
+    for u, c in codes.TIME_UNIT_TO_R2.items()
+    if c in {"801", "802", "803", "804", "805", "806"}
+}
+_GESTATION_UNITS = {
+    u: c for u, c in codes.TIME_UNIT_TO_R2.items() if c in {"802", "803", "804", "810"}
+}
 
 
 def _route(
@@ -35,7 +41,9 @@ def _route(
 def _single_dosage(drug: Drug, sink: Sink, where: str) -> Dosage:
     for index, extra in enumerate(drug.dosages[1:], start=1):
         if extra != Dosage():
-            sink.lost("G.k.4.r", f"{where}.dosages[{index}]", "R2 holds one dosage regimen per drug")
+            sink.lost(
+                "G.k.4.r", f"{where}.dosages[{index}]", "R2 holds one dosage regimen per drug"
+            )
     return drug.dosages[0] if drug.dosages else Dosage()
 
 
@@ -73,8 +81,11 @@ def _recurrence(
         for a in drug.reaction_assessments
         if a.recurrence is RechallengeResult.RECURRED and a.reaction_id in reactions
     ]
-    for choice in (RechallengeResult.RECURRED, RechallengeResult.DID_NOT_RECUR,
-                   RechallengeResult.OUTCOME_UNKNOWN):
+    for choice in (
+        RechallengeResult.RECURRED,
+        RechallengeResult.DID_NOT_RECUR,
+        RechallengeResult.OUTCOME_UNKNOWN,
+    ):
         if choice in values:
             others = {v for v in values if v not in (choice, RechallengeResult.NOT_DONE)}
             if others:
@@ -125,11 +136,25 @@ def build_drug(
     _indication(el, drug, sink, where)
     date_pair(el, ("drugstartdateformat", "drugstartdate"), dosage.start, sink, "G.k.4.r.4", dwhere)
     first = _time_to_onset(drug, "time_from_first_dose", sink, "G.k.9.i.3.1", where)
-    quantity(el, ("drugstartperiod", "drugstartperiodunit"), first, codes.TIME_UNIT_TO_R2, sink,
-             "G.k.9.i.3.1", where)
+    quantity(
+        el,
+        ("drugstartperiod", "drugstartperiodunit"),
+        first,
+        codes.TIME_UNIT_TO_R2,
+        sink,
+        "G.k.9.i.3.1",
+        where,
+    )
     last = _time_to_onset(drug, "time_from_last_dose", sink, "G.k.9.i.3.2", where)
-    quantity(el, ("druglastperiod", "druglastperiodunit"), last, codes.TIME_UNIT_TO_R2, sink,
-             "G.k.9.i.3.2", where)
+    quantity(
+        el,
+        ("druglastperiod", "druglastperiodunit"),
+        last,
+        codes.TIME_UNIT_TO_R2,
+        sink,
+        "G.k.9.i.3.2",
+        where,
+    )
     date_pair(el, ("drugenddateformat", "drugenddate"), dosage.end, sink, "G.k.4.r.5", dwhere)
     tags = ("drugtreatmentduration", "drugtreatmentdurationunit")
     quantity(el, tags, dosage.duration, _INTERVAL_UNITS, sink, "G.k.4.r.6", dwhere)
@@ -188,9 +213,11 @@ def _relatedness(
                 leaf(rel, "drugreactionassesmeddraversion", reaction.term.version)
                 leaf(rel, "drugreactionasses", reaction.term.code)
             else:
-                leaf(rel, "drugreactionasses", reaction.verbatim_translation
-                     or reaction.verbatim_native)
+                leaf(
+                    rel,
+                    "drugreactionasses",
+                    reaction.verbatim_translation or reaction.verbatim_native,
+                )
             leaf(rel, "drugassessmentsource", assessment.source)
             leaf(rel, "drugassessmentmethod", assessment.method)
             leaf(rel, "drugresult", assessment.result)
-

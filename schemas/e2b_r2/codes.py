@@ -173,10 +173,14 @@ REPORT_TYPE_TO_R2: Final = {m: m.code for m in ReportType}
 STUDY_TYPE_FROM_R2: Final = {m.code: m for m in StudyType}
 STUDY_TYPE_TO_R2: Final = {m: m.code for m in StudyType}
 #: A.3.1.1 sendertype 1..6 (R3 adds 7 patient / consumer)
-SENDER_TYPE_FROM_R2: Final = {m.code: m for m in SenderType if m is not SenderType.PATIENT_OR_CONSUMER}
+SENDER_TYPE_FROM_R2: Final[dict[str, SenderType]] = {
+    m.code: m for m in SenderType if m is not SenderType.PATIENT_OR_CONSUMER
+}
 SENDER_TYPE_TO_R2: Final = {v: k for k, v in SENDER_TYPE_FROM_R2.items()}
 #: B.1.2.3 patientagegroup 1..6 (R3 adds 0 foetus)
-AGE_GROUP_FROM_R2: Final = {m.code: m for m in AgeGroup if m is not AgeGroup.FOETUS}
+AGE_GROUP_FROM_R2: Final[dict[str, AgeGroup]] = {
+    m.code: m for m in AgeGroup if m is not AgeGroup.FOETUS
+}
 AGE_GROUP_TO_R2: Final = {v: k for k, v in AGE_GROUP_FROM_R2.items()}
 #: B.2.i.3 termhighlighted (same numbers as E.i.3.1)
 HIGHLIGHT_FROM_R2: Final = {m.code: m for m in TermHighlighted}

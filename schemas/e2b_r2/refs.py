@@ -108,11 +108,30 @@ FIELD_REF: Final[dict[str, str]] = {
 #: the container elements of the DTD (no field reference of their own)
 CONTAINERS: Final = frozenset(
     {
-        "ichicsr", "ichicsrmessageheader", "safetyreport", "reportduplicate", "linkedreport",
-        "primarysource", "sender", "receiver", "patient", "medicalhistoryepisode",
-        "patientpastdrugtherapy", "patientdeath", "patientdeathcause", "patientautopsy",
-        "parent", "parentmedicalhistoryepisode", "parentpastdrugtherapy", "reaction", "test",
-        "drug", "activesubstance", "drugrecurrence", "drugreactionrelatedness", "summary",
+        "ichicsr",
+        "ichicsrmessageheader",
+        "safetyreport",
+        "reportduplicate",
+        "linkedreport",
+        "primarysource",
+        "sender",
+        "receiver",
+        "patient",
+        "medicalhistoryepisode",
+        "patientpastdrugtherapy",
+        "patientdeath",
+        "patientdeathcause",
+        "patientautopsy",
+        "parent",
+        "parentmedicalhistoryepisode",
+        "parentpastdrugtherapy",
+        "reaction",
+        "test",
+        "drug",
+        "activesubstance",
+        "drugrecurrence",
+        "drugreactionrelatedness",
+        "summary",
     }
 )
 

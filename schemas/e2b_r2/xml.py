@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
+from uuid import NAMESPACE_URL, uuid5
 
 from lxml import etree
 
@@ -112,9 +114,12 @@ class Reader:
         self.where = where
         self.sink = sink
         self._taken: set[int] = set()
+        self._held: list[Element] = []  # keeps lxml proxies (and so their ids) alive
 
     def _kids(self, tag: str) -> list[Element]:
-        return [c for c in self.el if c.tag == tag]
+        found = [c for c in self.el if c.tag == tag]
+        self._held.extend(found)
+        return found
 
     def text(self, tag: str) -> str | None:
         """Stripped text of the first ``tag`` child (None when absent or blank)."""
@@ -137,7 +142,7 @@ class Reader:
     def bad(self, tag: str, value: str, reason: str) -> None:
         self.sink.lost(ref(tag), f"{self.where}/{tag}", f"value {value!r} not read: {reason}")
 
-    def coded(self, tag: str, table: dict[str, T]) -> T | None:
+    def coded(self, tag: str, table: Mapping[str, T]) -> T | None:
         value = self.text(tag)
         if value is None:
             return None
@@ -183,12 +188,16 @@ class Reader:
         """A MedDRA version + term: ``(term, None)`` for a code, ``(None, text)`` for a name."""
         version, value = self.text(tags[0]), self.text(tags[1])
         if value is None:
+            if version is not None:
+                self.bad(tags[0], version, "MedDRA version without a term")
             return None, None
         if version is not None and value.isdigit():
             try:
                 return MedDRATerm(version=version, code=value), None
             except ValueError:
                 pass
+        if version is not None:
+            self.bad(tags[0], version, "version of a term the domain cannot hold as a code")
         return None, value
 
     def coded_term(self, tags: tuple[str, str]) -> MedDRATerm | None:
@@ -209,3 +218,32 @@ class Reader:
             else:
                 reason = "not an ICH ICSR 2.1 element (regional extension); not carried"
             self.sink.lost(ref(tag), f"{self.where}/{tag}", reason)
+
+
+def reader_flag(rd: Reader, tag: str) -> bool | None:
+    """A 1 (yes) / 2 (no) element."""
+    value = rd.text(tag)
+    if value is None:
+        return None
+    try:
+        return codes.read_yes_no(value)
+    except ValueError as exc:
+        rd.bad(tag, value, str(exc))
+        return None
+
+
+def reader_flag3(rd: Reader, tag: str) -> bool | NullFlavor | None:
+    """A 1 (yes) / 2 (no) / 3 (unknown -> nullFlavor UNK) element."""
+    value = rd.text(tag)
+    if value is None:
+        return None
+    try:
+        return codes.read_yes_no_unknown(value)
+    except ValueError as exc:
+        rd.bad(tag, value, str(exc))
+        return None
+
+
+def local_id(report_id: str, kind: str, index: int) -> str:
+    """A stable UUID for the ``index``-th reaction / drug of a report (R2 has no ids)."""
+    return str(uuid5(NAMESPACE_URL, f"urn:icsr-gateway:e2b-r2:{report_id}:{kind}:{index}"))

@@ -11,7 +11,14 @@ from schemas.e2b_rules.countries import is_country
 from schemas.e2b_rules.findings import Finding, Severity
 from schemas.e2b_rules.tables import LENGTHS, NULL_FLAVORS
 
-__all__ = ["Sink", "date_start", "is_future", "known"]
+__all__ = ["Sink", "Where", "date_start", "is_future", "known"]
+
+#: Where an element is: a fixed XPath, or a function of the element id.
+Where = Callable[[str], str] | str
+
+
+def _at(where: Where, element: str) -> str:
+    return where if isinstance(where, str) else where(element)
 
 
 def date_start(value: PartialDate) -> date:
@@ -45,9 +52,7 @@ class Sink:
         self.today = today
         self.items: list[Finding] = []
 
-    def add(
-        self, rule_id: str, element: str, xpath: str, severity: Severity, message: str
-    ) -> None:
+    def add(self, rule_id: str, element: str, xpath: str, severity: Severity, message: str) -> None:
         self.items.append(
             Finding(
                 rule_id=rule_id,
@@ -77,7 +82,7 @@ class Sink:
             return False
         return True
 
-    def lengths(self, scope: str, record: Any, where: Callable[[str], str]) -> None:
+    def lengths(self, scope: str, record: Any, where: Where) -> None:
         """``ICH.<element>.length`` for every text of ``record`` over the CSV's MAX LENGTH."""
         for element, attr, limit in LENGTHS[scope]:
             value = getattr(record, attr, None)
@@ -85,11 +90,11 @@ class Sink:
                 self.reject(
                     f"ICH.{element}.length",
                     element,
-                    where(element),
+                    _at(where, element),
                     f"maximum length exceeded for {element}: {len(value)} > {limit} characters",
                 )
 
-    def null_flavors(self, scope: str, record: Any, where: Callable[[str], str]) -> None:
+    def null_flavors(self, scope: str, record: Any, where: Where) -> None:
         """``ICH.<element>.nullflavor`` for a nullFlavor the element does not allow."""
         for element, attr, allowed in NULL_FLAVORS[scope]:
             value = getattr(record, attr, None)
@@ -98,7 +103,7 @@ class Sink:
                 self.reject(
                     f"ICH.{element}.nullflavor",
                     element,
-                    where(element),
+                    _at(where, element),
                     f"{element} nullFlavor {value.value} is not allowed (allowed: {names})",
                 )
 

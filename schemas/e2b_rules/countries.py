@@ -30,7 +30,35 @@ ISO_COUNTRIES: Final[frozenset[str]] = frozenset(_ISO_3166_1_ALPHA_2.split()) | 
 
 #: The 27 EU member states (ISO codes; Greece is ``GR``).
 EU_COUNTRIES: Final[frozenset[str]] = frozenset(
-    "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE".split()
+    [
+        "AT",
+        "BE",
+        "BG",
+        "HR",
+        "CY",
+        "CZ",
+        "DK",
+        "EE",
+        "FI",
+        "FR",
+        "DE",
+        "GR",
+        "HU",
+        "IE",
+        "IT",
+        "LV",
+        "LT",
+        "LU",
+        "MT",
+        "NL",
+        "PL",
+        "PT",
+        "RO",
+        "SK",
+        "SI",
+        "ES",
+        "SE",
+    ]
 )
 
 #: The European Economic Area: the EU plus Iceland, Liechtenstein and Norway. ``EU`` itself

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from types import MappingProxyType
 
 __all__ = ["Finding", "Profile", "Severity", "ValidationReport", "rejects"]
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     """REJECT: the receiver does not load the ICSR (or batch); WARN: loaded, reported back."""
 
     REJECT = "REJECT"
     WARN = "WARN"
 
 
-class Profile(str, Enum):
+class Profile(StrEnum):
     """Whose rules apply: the ICH core rules, or a regulator's on top of them."""
 
     ICH = "ich"
@@ -73,7 +73,9 @@ class ValidationReport:
     valid: bool = True
 
     @classmethod
-    def of(cls, findings: tuple[Finding, ...], message_ids: tuple[str, ...] = ()) -> ValidationReport:
+    def of(
+        cls, findings: tuple[Finding, ...], message_ids: tuple[str, ...] = ()
+    ) -> ValidationReport:
         per: dict[str, list[Finding]] = {m: [] for m in message_ids}
         for f in findings:
             if f.message_id is not None:

@@ -196,7 +196,10 @@ class MessagePaths:
         return f"{self.role}/subjectOf2/organizer[code/@code='3']/component[{r}]/observation"
 
     def drug(self, k: int, element: str = "G.k") -> str:
-        base = f"{self.role}/subjectOf2/organizer[code/@code='4']/component[{k}]/substanceAdministration"
+        base = (
+            f"{self.role}/subjectOf2/organizer[code/@code='4']/component[{k}]"
+            "/substanceAdministration"
+        )
         return f"{base}/{DRUG.get(element, '.')}"
 
     def drug_role(self, drug_id: str) -> str:

@@ -15,10 +15,18 @@ from schemas.e2b_rules.tables import AGE_UNITS
 
 __all__ = ["check_drugs", "check_narrative", "check_patient", "check_reactions", "check_tests"]
 
-_PATIENT_IDS = (
-    "name_or_initials gp_record_number specialist_record_number hospital_record_number "
-    "investigation_number birth_date age_at_onset gestation_period_at_onset age_group sex"
-).split()
+_PATIENT_IDS = [
+    "name_or_initials",
+    "gp_record_number",
+    "specialist_record_number",
+    "hospital_record_number",
+    "investigation_number",
+    "birth_date",
+    "age_at_onset",
+    "gestation_period_at_onset",
+    "age_group",
+    "sex",
+]
 
 
 def check_patient(icsr: ICSR, p: MessagePaths, sink: Sink) -> None:
@@ -92,7 +100,7 @@ def _death_and_parent(patient: Patient, p: MessagePaths, sink: Sink) -> None:
     parent = patient.parent
     if parent is not None:
         where = f"{p.patient('D')}/role[code/@code='PRN']"
-        sink.null_flavors("parent", parent, lambda _e: where)
+        sink.null_flavors("parent", parent, where)
         sink.future("D.10.2.1", where, parent.birth_date)
 
 
@@ -139,8 +147,8 @@ def check_tests(icsr: ICSR, p: MessagePaths, sink: Sink) -> None:
     """F.r: a named test needs a result; a numeric result needs a unit; no future dates."""
     for r, test in enumerate(icsr.tests, start=1):
         where = p.test(r)
-        sink.lengths("test", test, lambda _e, w=where: w)
-        sink.null_flavors("test", test, lambda _e, w=where: w)
+        sink.lengths("test", test, where)
+        sink.null_flavors("test", test, where)
         sink.future("F.r.1", f"{where}/effectiveTime", test.date)
         named = test.name is not None or test.name_term is not None
         has_result = (
@@ -170,7 +178,11 @@ def check_drugs(icsr: ICSR, p: MessagePaths, sink: Sink) -> None:
     if not icsr.drugs:
         sink.reject("ICH.G.k.required", "G.k", p.drug(1), "at least one drug (G.k) is required")
     roles = {d.role for d in icsr.drugs}
-    if icsr.drugs and not roles & {DrugRole.SUSPECT, DrugRole.INTERACTING, DrugRole.DRUG_NOT_ADMINISTERED}:
+    if icsr.drugs and not roles & {
+        DrugRole.SUSPECT,
+        DrugRole.INTERACTING,
+        DrugRole.DRUG_NOT_ADMINISTERED,
+    }:
         sink.reject(
             "ICH.G.k.1.suspect",
             "G.k.1",
@@ -216,18 +228,20 @@ def _drug(drug: Drug, k: int, p: MessagePaths, sink: Sink) -> None:
         )
     for r, dosage in enumerate(drug.dosages, start=1):
         dw = p.dosage(k, r)
-        sink.lengths("dosage", dosage, lambda _e, w=dw: w)
-        sink.null_flavors("dosage", dosage, lambda _e, w=dw: w)
+        sink.lengths("dosage", dosage, dw)
+        sink.null_flavors("dosage", dosage, dw)
         sink.future("G.k.4.r.4", f"{dw}/effectiveTime", dosage.start)
         sink.future("G.k.4.r.5", f"{dw}/effectiveTime", dosage.end)
-        sink.end_after_start("G.k.4.r.5", "G.k.4.r.4", f"{dw}/effectiveTime", dosage.start, dosage.end)
+        sink.end_after_start(
+            "G.k.4.r.5", "G.k.4.r.4", f"{dw}/effectiveTime", dosage.start, dosage.end
+        )
     for r, indication in enumerate(drug.indications, start=1):
         iw = f"{where('G.k.7.r')}[{r}]"
-        sink.lengths("indication", indication, lambda _e, w=iw: w)
-        sink.null_flavors("indication", indication, lambda _e, w=iw: w)
+        sink.lengths("indication", indication, iw)
+        sink.null_flavors("indication", indication, iw)
     for row in drug.reaction_assessments:
         for assessment in row.assessments:
-            sink.lengths("assessment", assessment, lambda _e: where("G.k"))
+            sink.lengths("assessment", assessment, where("G.k"))
 
 
 def check_narrative(icsr: ICSR, p: MessagePaths, sink: Sink) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import partial
 from typing import Final
 
 from gateway.domain.codes import Qualification, ReportType, SenderType
@@ -143,7 +144,7 @@ def check_report(message: R3Message, p: MessagePaths, sink: Sink) -> None:
             "created before its most recent information",
         )
 
-    if rep.additional_documents is True and not any(d.title for d in rep.documents):
+    if rep.additional_documents is True and not _has_document_title(message):
         sink.reject(
             "ICH.C.1.6.1.r.1.conditional",
             "C.1.6.1.r.1",
@@ -166,7 +167,9 @@ def check_report(message: R3Message, p: MessagePaths, sink: Sink) -> None:
             p.report("C.1.11.2"),
             "C.1.11.2 must be provided when C.1.11.1 is provided",
         )
-    if rep.report_type is ReportType.STUDY and (icsr.study is None or icsr.study.study_type is None):
+    if rep.report_type is ReportType.STUDY and (
+        icsr.study is None or icsr.study.study_type is None
+    ):
         sink.reject(
             "ICH.C.5.4.conditional",
             "C.5.4",
@@ -176,7 +179,7 @@ def check_report(message: R3Message, p: MessagePaths, sink: Sink) -> None:
     _sources(message, p, sink)
     _sender(message, p, sink)
     for r, ref in enumerate(icsr.literature, start=1):
-        sink.null_flavors("literature", ref, lambda _e, r=r: f"{p.report('C.4.r.1')}[{r}]")
+        sink.null_flavors("literature", ref, f"{p.report('C.4.r.1')}[{r}]")
         if isinstance(ref.reference, str) and len(ref.reference) > 500:
             sink.reject(
                 "ICH.C.4.r.1.length",
@@ -192,6 +195,17 @@ def check_report(message: R3Message, p: MessagePaths, sink: Sink) -> None:
             sink.country("C.5.1.r.2", p.patient("C.5"), reg.country)
 
 
+def _has_document_title(message: R3Message) -> bool:
+    """C.1.6.1.r.1 present: in the model, or in a ``reference`` the parser kept opaque (e.g.
+    a document whose inline content is not base64, as in FDA's Scenario 4 sample)."""
+    if any(d.title for d in message.icsr.report.documents):
+        return True
+    return any(
+        ext.anchor == "investigationEvent" and ext.tag == "reference" and b"<title" in ext.xml
+        for ext in message.regional_extensions
+    )
+
+
 def _sources(message: R3Message, p: MessagePaths, sink: Sink) -> None:
     sources = message.icsr.primary_sources
     if not sources:
@@ -203,8 +217,8 @@ def _sources(message: R3Message, p: MessagePaths, sink: Sink) -> None:
         )
         return
     for r, src in enumerate(sources, start=1):
-        sink.lengths("source", src, lambda e, r=r: p.source(r, e))
-        sink.null_flavors("source", src, lambda e, r=r: p.source(r, e))
+        sink.lengths("source", src, partial(p.source, r))
+        sink.null_flavors("source", src, partial(p.source, r))
         sink.country("C.2.r.3", p.source(r, "C.2.r.3"), src.country)
         sink.required("C.2.r.4", p.source(r, "C.2.r.4"), src.qualification, f"primary source {r}")
     flagged = [r for r, s in enumerate(sources, start=1) if s.primary_for_regulatory_purposes]
@@ -235,10 +249,20 @@ def _sources(message: R3Message, p: MessagePaths, sink: Sink) -> None:
 
 
 def _identifiable(src: object) -> bool:
-    names = (
-        "title given_name middle_name family_name organisation department street city "
-        "state postcode telephone email"
-    ).split()
+    names = [
+        "title",
+        "given_name",
+        "middle_name",
+        "family_name",
+        "organisation",
+        "department",
+        "street",
+        "city",
+        "state",
+        "postcode",
+        "telephone",
+        "email",
+    ]
     if any(known(getattr(src, n, None)) for n in names):
         return True
     return isinstance(getattr(src, "qualification", None), Qualification)
