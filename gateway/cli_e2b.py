@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -68,7 +68,7 @@ def validate(
     all_valid = True
     documents = []
     for path in files:
-        report = validate_file(_read(path), chosen, schemas_dir=schemas, today=date.today())
+        report = validate_file(_read(path), chosen, schemas_dir=schemas, today=datetime.now(UTC).date())
         all_valid &= report.valid
         if as_json:
             documents.append(
@@ -144,7 +144,7 @@ def ack(
             _read(file),
             profile=_profile(profile),
             schemas_dir=schemas,
-            today=date.today(),
+            today=datetime.now(UTC).date(),
             our_id=our_id,
             ack_message_id=new_id("ACK"),
             created=datetime.now(UTC),
