@@ -68,7 +68,9 @@ def validate(
     all_valid = True
     documents = []
     for path in files:
-        report = validate_file(_read(path), chosen, schemas_dir=schemas, today=datetime.now(UTC).date())
+        report = validate_file(
+            _read(path), chosen, schemas_dir=schemas, today=datetime.now(UTC).date()
+        )
         all_valid &= report.valid
         if as_json:
             documents.append(
