@@ -9,8 +9,8 @@ Each ICSR is validated on its own: one broken ICSR is rejected (CR) while the ot
 schema-valid, or breaks a batch-level rule (e.g. misaddressed: N.1.4 is not ``our_id``).
 ACK.B.r.7 carries the REJECT findings (warnings for a loaded ICSR), cut to 250 characters.
 
-:func:`receive` picks the format from the root element; E2B(R2) ``ichicsr`` is not wired
-yet and raises :class:`UnsupportedFormatError`.
+:func:`receive` picks the format from the root element and answers in the format received
+(E2B(R2) ``ichicsr`` → ``ichicsrack`` 1.1).
 """
 
 from __future__ import annotations
@@ -163,21 +163,33 @@ def receive(
     our_id: str,
     ack_message_id: str,
     created: datetime,
+    r2_dtd: Path | None = None,
 ) -> ReceiveResult:
     """Receive an E2B file of either format, dispatching on its root element.
 
-    E2B(R3) (``MCCI_IN200100UV01``) goes to :func:`receive_r3`; E2B(R2) (``ichicsr``) raises
-    :class:`UnsupportedFormatError` until the R2 receiver is wired here. Bytes that cannot be
-    loaded at all are answered as R3 (AR acknowledgement).
+    E2B(R3) (``MCCI_IN200100UV01``) goes to :func:`receive_r3` and is answered with an R3
+    ACK; E2B(R2) (``ichicsr``) to :func:`schemas.e2b_receive_r2.receive_r2`, answered with an
+    ``ichicsrack`` (checked against ``r2_dtd`` when given). Bytes that cannot be loaded at all
+    are answered as R3 (AR acknowledgement).
     """
     try:
         root = load_xml(data, expected_roots=(R3_ROOT, R2_ROOT))
     except XMLLoadError:
         root = None
     if root is not None and root.tag == R2_ROOT:
-        raise UnsupportedFormatError(
-            "E2B(R2) ichicsr files are not received yet: only E2B(R3) MCCI_IN200100UV01 is "
-            "supported by schemas.e2b_receive"
+        from schemas.e2b_receive_r2 import receive_r2
+
+        report, ack_bytes, accepted, rejected = receive_r2(
+            data,
+            profile=profile,
+            dtd=r2_dtd,
+            today=today,
+            our_id=our_id,
+            ack_message_number=ack_message_id,
+            created=created,
+        )
+        return ReceiveResult(
+            batch=None, report=report, ack_bytes=ack_bytes, accepted=accepted, rejected=rejected
         )
     return receive_r3(
         data,

@@ -27,8 +27,9 @@ Rules (each decision is also written to ``Classification.rationale`` for the aud
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Protocol
 
 from gateway.domain.codes import (
@@ -51,8 +52,12 @@ from gateway.domain.icsr import ICSR
 from gateway.domain.reaction import Reaction
 
 __all__ = [
+    "CatalogueListedEvents",
     "Classification",
     "ListedEvents",
+    "ProductFinder",
+    "ProductLookup",
+    "catalogue_product_id",
     "classify",
     "default_product_id",
     "default_reaction_terms",
@@ -67,11 +72,63 @@ _SUSPECTED = frozenset({DrugRole.SUSPECT, DrugRole.INTERACTING})
 class ListedEvents(Protocol):
     """The reference safety information: is this event listed for this product?
 
-    ``gateway.domain.catalogue.ProductCatalogue`` is meant to satisfy it; anything with
-    this method does (a dict-backed fake in tests).
+    Wrap a ``gateway.domain.catalogue.ProductCatalogue`` in ``CatalogueListedEvents`` and
+    resolve drugs with ``catalogue_product_id(catalogue)``; anything with this method
+    will do (a dict-backed fake in tests).
     """
 
     def is_listed(self, product_id: str, pt_code_or_name: str) -> bool: ...
+
+
+class _ListsEvents(Protocol):
+    def lists_event(self, term: str) -> bool: ...
+
+
+class ProductLookup(Protocol):
+    """A catalogue that finds a product by id (``ProductCatalogue.get``)."""
+
+    def get(self, product_id: str) -> _ListsEvents | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogueListedEvents:
+    """``ListedEvents`` over a product catalogue whose products answer ``lists_event``."""
+
+    catalogue: ProductLookup
+
+    def is_listed(self, product_id: str, pt_code_or_name: str) -> bool:
+        product = self.catalogue.get(product_id)
+        return product is not None and product.lists_event(pt_code_or_name)
+
+
+class _HasId(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+class _FoundProduct(Protocol):
+    @property
+    def product(self) -> _HasId: ...
+
+
+class ProductFinder(Protocol):
+    """A catalogue that recognises product names in text (``find_products``)."""
+
+    def find_products(self, text: str) -> Sequence[_FoundProduct]: ...
+
+
+def catalogue_product_id(finder: ProductFinder) -> Callable[[Drug], str | None]:
+    """A ``product_id_of`` resolver: the catalogue product named by the drug's reported
+    name, else by one of its substances (brands, synonyms and substances all resolve)."""
+
+    def resolve(drug: Drug) -> str | None:
+        names = [drug.name_as_reported, *(s.name for s in drug.substances)]
+        for name in names:
+            if name and name.strip() and (found := finder.find_products(name)):
+                return found[0].product.id
+        return None
+
+    return resolve
 
 
 def default_product_id(drug: Drug) -> str | None:
@@ -112,6 +169,12 @@ _NEGATIVE = re.compile(
 )
 
 
+#: "a causal relationship cannot be excluded" leaves a reasonable possibility
+_NOT_EXCLUDED = re.compile(
+    r"\b(cannot|can't|can not|not) be (excluded|ruled out)\b|\bnot excluded\b"
+)
+
+
 def excludes_causality(assessment: CausalityAssessment) -> bool:
     """True when the result rules a causal link out (WHO-UMC unlikely, Naranjo <= 0, ...)."""
     result = (assessment.result or "").strip().lower()
@@ -123,6 +186,8 @@ def excludes_causality(assessment: CausalityAssessment) -> bool:
             return int(result) <= 0
         except ValueError:
             pass
+    if _NOT_EXCLUDED.search(result):
+        return False
     return result in {"no", "none"} or _NEGATIVE.search(result) is not None
 
 
@@ -372,7 +437,7 @@ def classify(
         serious=serious,
         criteria=frozenset(criteria),
         adr=adr_any,
-        expected=expected,
+        expected=MappingProxyType(expected),
         unexpected_any=unexpected_any,
         fatal_or_life_threatening=bool(criteria & _FATAL_OR_LT),
         expedited=expedited,

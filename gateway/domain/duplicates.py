@@ -186,7 +186,7 @@ def facts_of(
     onsets = tuple(r.start for r in icsr.reactions if isinstance(r.start, PartialDate))
 
     products: set[str] = set()
-    for drug in icsr.suspect_drugs():
+    for drug in icsr.suspect_drugs():  # concomitant drugs are noise for matching
         names = [drug.name_as_reported, *(s.name for s in drug.substances)]
         products.update(k for n in names if n and n.strip() and (k := product_key(n)))
         products.update(f"code:{c.code}" for c in (drug.mpid, drug.phpid) if c is not None)

@@ -21,7 +21,7 @@ _GESTATION_UNITS = {
 }
 
 #: tag names of the patient (B.1.7.1 / B.1.8) and parent (B.1.10.7.1 / B.1.10.8) records
-_EPISODE_TAGS = {
+EPISODE_TAGS = {
     False: (
         "medicalhistoryepisode",
         "patientepisodenamemeddraversion",
@@ -45,7 +45,7 @@ _EPISODE_TAGS = {
         "parentmedicalcomment",
     ),
 }
-_PAST_DRUG_TAGS = {
+PAST_DRUG_TAGS = {
     False: (
         "patientpastdrugtherapy",
         "patientdrugname",
@@ -71,14 +71,12 @@ _PAST_DRUG_TAGS = {
         "parentdrugreaction",
     ),
 }
-EPISODE_TAGS = _EPISODE_TAGS
-PAST_DRUG_TAGS = _PAST_DRUG_TAGS
 
 
 def _episode(
     parent_el: Element, e: MedicalHistoryEpisode, parent: bool, sink: Sink, where: str
 ) -> None:
-    t = _EPISODE_TAGS[parent]
+    t = EPISODE_TAGS[parent]
     ids = "D.10.7.1.r" if parent else "D.7.1.r"
     el = etree.SubElement(parent_el, t[0])
     meddra(el, (t[1], t[2]), e.condition)
@@ -95,7 +93,7 @@ def _episode(
 
 
 def _past_drug(parent_el: Element, d: PastDrug, parent: bool, sink: Sink, where: str) -> None:
-    t = _PAST_DRUG_TAGS[parent]
+    t = PAST_DRUG_TAGS[parent]
     ids = "D.10.8.r" if parent else "D.8.r"
     el = etree.SubElement(parent_el, t[0])
     leaf(el, t[1], plain(d.name, sink, f"{ids}.1", where))

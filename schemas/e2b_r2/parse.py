@@ -87,14 +87,15 @@ def parse_r2(root: Element | bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> R2
         raise E2BR2Error("M.1: ichicsrmessageheader missing")
     header = _header(headers[0], str(root.get("lang") or "en"), sink)
     reports = tuple(_report(el, i) for i, el in enumerate(rd.all("safetyreport")))
+    if not reports:
+        raise E2BR2Error("A.1: the message has no safetyreport")
     rd.finish()
-    if sink.items:
-        first = reports[0] if reports else None
-        if first is not None:  # message-level findings travel with the first report
-            reports = (
-                dataclasses.replace(first, not_carried=(*sink.items, *first.not_carried)),
-                *reports[1:],
-            )
+    if sink.items:  # message-level findings travel with the first report
+        first = reports[0]
+        reports = (
+            dataclasses.replace(first, not_carried=(*sink.items, *first.not_carried)),
+            *reports[1:],
+        )
     return R2Message(header=header, reports=reports)
 
 
@@ -208,11 +209,12 @@ def _report(el: Element, index: int) -> R2Report:
     report_type = rd.coded("reporttype", codes.REPORT_TYPE_FROM_R2)
     serious = reader_flag(rd, "serious")
     criteria = [c for tag, c in _CRITERIA if reader_flag(rd, tag)]
-    if serious and not criteria:
+    if serious is not None and serious != bool(criteria):
         sink.lost(
             "A.1.5.1",
             f"{rd.where}/serious",
-            "serious without a criterion: the domain holds seriousness only as criteria (E.i.3.2)",
+            f"serious = {'1' if serious else '2'} contradicts the criteria; the domain holds "
+            "seriousness only as criteria (E.i.3.2), which are kept",
         )
     received = rd.date("receivedateformat", "receivedate")
     receipt = rd.date("receiptdateformat", "receiptdate")

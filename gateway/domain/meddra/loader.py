@@ -66,9 +66,7 @@ _RELEASE = _Layout("meddra_release.asc", 2, at_least=True)
 
 REQUIRED_FILES: tuple[str, ...] = tuple(
     layout.name
-    for layout in (
-        _LLT, _PT, _HLT, _HLGT, _SOC, _HLT_PT, _HLGT_HLT, _SOC_HLGT, _MDHIER, _RELEASE
-    )
+    for layout in (_LLT, _PT, _HLT, _HLGT, _SOC, _HLT_PT, _HLGT_HLT, _SOC_HLGT, _MDHIER, _RELEASE)
 )
 
 _CODE = re.compile(r"^\d{8}$")
@@ -150,9 +148,7 @@ def _socs(reader: _Reader) -> dict[str, SystemOrganClass]:
     for line, f in reader.records(_SOC):
         code = reader.code(_SOC, line, f[0], "soc_code")
         reader.unique(_SOC, line, code, socs)
-        socs[code] = SystemOrganClass(
-            code, reader.name(_SOC, line, f[1], "soc_name"), f[2].strip()
-        )
+        socs[code] = SystemOrganClass(code, reader.name(_SOC, line, f[1], "soc_name"), f[2].strip())
     return socs
 
 
@@ -185,9 +181,7 @@ def _llts(reader: _Reader, pts: Mapping[str, PreferredTerm]) -> dict[str, Lowest
         pt = reader.code(_LLT, line, f[2], "pt_code")
         reader.refer(_LLT, line, pt, pts, _PT.name)
         name = reader.name(_LLT, line, f[1], "llt_name")
-        llts[code] = LowestLevelTerm(
-            code, name, pt, reader.flag(_LLT, line, f[9], "llt_currency")
-        )
+        llts[code] = LowestLevelTerm(code, name, pt, reader.flag(_LLT, line, f[9], "llt_currency"))
     return llts
 
 
@@ -229,7 +223,9 @@ def parse_distribution(
     for line, f in reader.records(_MDHIER):
         pt, hlt, hlgt, soc = (
             reader.code(_MDHIER, line, value, what)
-            for value, what in zip(f[:4], ("pt_code", "hlt_code", "hlgt_code", "soc_code"), strict=True)
+            for value, what in zip(
+                f[:4], ("pt_code", "hlt_code", "hlgt_code", "soc_code"), strict=True
+            )
         )
         missing = [
             f"{pair} not in {layout.name}"

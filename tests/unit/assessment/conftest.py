@@ -14,7 +14,9 @@ from gateway.domain.report import PrimarySource
 
 @pytest.fixture
 def reporter() -> PrimarySource:
-    return PrimarySource(given_name="Ana", family_name="Ruiz", qualification=Qualification.PHYSICIAN)
+    return PrimarySource(
+        given_name="Ana", family_name="Ruiz", qualification=Qualification.PHYSICIAN
+    )
 
 
 @pytest.fixture
@@ -33,8 +35,6 @@ def rash() -> Reaction:
 
 
 @pytest.fixture
-def valid_icsr(
-    reporter: PrimarySource, patient: Patient, suspect: Drug, rash: Reaction
-) -> ICSR:
+def valid_icsr(reporter: PrimarySource, patient: Patient, suspect: Drug, rash: Reaction) -> ICSR:
     """All four minimum criteria, nothing else."""
     return ICSR(primary_sources=(reporter,), patient=patient, drugs=(suspect,), reactions=(rash,))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from lxml import etree
 
 from gateway.domain.codes import ActionTaken, DrugRole, ReactionOutcome, Sex
 from gateway.domain.drug import Drug
@@ -15,9 +17,18 @@ from gateway.domain.patient import Patient
 from gateway.domain.reaction import Reaction
 from gateway.domain.report import ReportIdentification
 from gateway.domain.values import NullFlavor, Quantity
-from schemas.e2b_r2 import R2Header, R2Message, R2Report, build_r2, parse_r2, r2_losses
-from schemas.e2b_r2 import codes
+from schemas.e2b_r2 import (
+    E2BR2Error,
+    R2Header,
+    R2Message,
+    R2Report,
+    build_r2,
+    codes,
+    parse_r2,
+    r2_losses,
+)
 from schemas.e2b_r2.xml import local_id
+from schemas.xml_safety import XMLLoadError
 
 D = PartialDate.parse
 
@@ -49,7 +60,7 @@ def test_date_without_format_code_is_read_by_length() -> None:
     ("fmt", "text"), [("102", "202403"), ("610", "20240315"), ("999", "2024"), ("102", "2024031X")]
 )
 def test_date_not_matching_its_format_is_refused(fmt: str, text: str) -> None:
-    with pytest.raises(ValueError, match="R2 date|format code"):
+    with pytest.raises(ValueError, match=r"R2 date|format code"):
         codes.parse_date(fmt, text)
 
 
@@ -58,10 +69,12 @@ def test_format_picks_the_most_precise_allowed_code_and_reports_what_is_cut() ->
     assert codes.format_date(D("202403"), codes.DATE_FORMATS) == ("610", "202403", None)
     fmt, text, lost = codes.format_date(D("2024031514"), codes.REACTION_DATE_FORMATS)
     assert (fmt, text) == ("102", "20240315")
-    assert lost is not None and "HOUR cut to DAY" in lost
+    assert lost is not None
+    assert "HOUR cut to DAY" in lost
     fmt, text, lost = codes.format_date(D("20240315143000-0500"), codes.REACTION_DATE_FORMATS)
     assert (fmt, text) == ("203", "202403151430")
-    assert lost is not None and "time zone" in lost
+    assert lost is not None
+    assert "time zone" in lost
     with pytest.raises(ValueError, match="cannot be written"):
         codes.format_date(D("2024"), codes.MESSAGE_DATE_FORMATS)
 
@@ -71,19 +84,29 @@ def test_outcome_codes_differ_between_r2_and_r3() -> None:
     assert ReactionOutcome.UNKNOWN.code == "0"  # R3 E.i.7
     assert codes.OUTCOME_TO_R2[ReactionOutcome.UNKNOWN] == "6"
     assert "0" not in codes.OUTCOME_FROM_R2
-    for r2, outcome in {"1": ReactionOutcome.RECOVERED, "2": ReactionOutcome.RECOVERING,
-                        "3": ReactionOutcome.NOT_RECOVERED,
-                        "4": ReactionOutcome.RECOVERED_WITH_SEQUELAE,
-                        "5": ReactionOutcome.FATAL}.items():
+    for r2, outcome in {
+        "1": ReactionOutcome.RECOVERED,
+        "2": ReactionOutcome.RECOVERING,
+        "3": ReactionOutcome.NOT_RECOVERED,
+        "4": ReactionOutcome.RECOVERED_WITH_SEQUELAE,
+        "5": ReactionOutcome.FATAL,
+    }.items():
         assert codes.OUTCOME_FROM_R2[r2] is outcome
         assert codes.OUTCOME_TO_R2[outcome] == r2
 
 
 def test_sex_role_and_action_code_lists() -> None:
-    assert codes.SEX_FROM_R2 == {"1": Sex.MALE, "2": Sex.FEMALE, "0": NullFlavor.UNK,
-                                 "9": NullFlavor.NI}
-    assert codes.ROLE_FROM_R2 == {"1": DrugRole.SUSPECT, "2": DrugRole.CONCOMITANT,
-                                  "3": DrugRole.INTERACTING}
+    assert codes.SEX_FROM_R2 == {
+        "1": Sex.MALE,
+        "2": Sex.FEMALE,
+        "0": NullFlavor.UNK,
+        "9": NullFlavor.NI,
+    }
+    assert codes.ROLE_FROM_R2 == {
+        "1": DrugRole.SUSPECT,
+        "2": DrugRole.CONCOMITANT,
+        "3": DrugRole.INTERACTING,
+    }
     assert DrugRole.DRUG_NOT_ADMINISTERED not in codes.ROLE_TO_R2
     assert codes.ACTION_FROM_R2["5"] is ActionTaken.UNKNOWN
     assert codes.ACTION_FROM_R2["6"] is ActionTaken.NOT_APPLICABLE
@@ -134,7 +157,8 @@ def test_sex_written_and_read_with_r2_codes(sex: Sex | NullFlavor, r2: str) -> N
     el = build_r2(one(sex=sex))
     assert el.findtext("safetyreport/patient/patientsex") == r2
     patient = parse_r2(el).reports[0].icsr.patient
-    assert patient is not None and patient.sex is sex
+    assert patient is not None
+    assert patient.sex is sex
 
 
 def test_sex_nullflavor_without_r2_code_is_a_loss() -> None:
@@ -167,8 +191,6 @@ def test_r3_outcome_code_zero_in_an_r2_file_is_not_carried() -> None:
 def test_meddra_name_in_place_of_a_code_is_reported() -> None:
     el = build_r2(one())
     reaction = el.find("safetyreport/patient/reaction")
-    from lxml import etree
-
     for tag, text in (("reactionmeddraversionllt", "27.0"), ("reactionmeddrallt", "Headache")):
         etree.SubElement(reaction, tag).text = text
     report = parse_r2(el).reports[0]
@@ -181,12 +203,33 @@ def test_meddra_name_in_place_of_a_code_is_reported() -> None:
 def test_decimal_values_keep_their_digits() -> None:
     msg = one()
     icsr = msg.reports[0].icsr
-    patient = Patient(weight_kg=Decimal("72.50"), age_at_onset=Quantity(value=Decimal("1.5"),
-                                                                         unit="a"))
-    from dataclasses import replace
-
+    patient = Patient(
+        weight_kg=Decimal("72.50"), age_at_onset=Quantity(value=Decimal("1.5"), unit="a")
+    )
     msg = replace(msg, reports=(R2Report(icsr=replace(icsr, patient=patient)),))
     back = parse_r2(build_r2(msg)).reports[0].icsr.patient
     assert back is not None
     assert back.weight_kg == Decimal("72.5")
     assert back.age_at_onset == Quantity(value=Decimal("1.5"), unit="a")
+
+
+def test_message_without_reports_or_header_is_refused() -> None:
+    el = build_r2(one())
+    el.remove(el.find("safetyreport"))
+    with pytest.raises(E2BR2Error, match="no safetyreport"):
+        parse_r2(el)
+    el = build_r2(one())
+    el.remove(el.find("ichicsrmessageheader"))
+    with pytest.raises(E2BR2Error, match="header missing"):
+        parse_r2(el)
+
+
+def test_hostile_bytes_go_through_the_safe_loader() -> None:
+    evil = (
+        b'<?xml version="1.0"?><!DOCTYPE ichicsr [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        b'<ichicsr lang="en">&x;</ichicsr>'
+    )
+    with pytest.raises(XMLLoadError):
+        parse_r2(evil)
+    with pytest.raises(XMLLoadError):
+        parse_r2(b"<other/>")

@@ -36,7 +36,7 @@ from gateway.domain.drug import (
 )
 from gateway.domain.icsr import ICSR
 from gateway.domain.lab_test import LabTest
-from gateway.domain.narrative import NativeLanguageSummary, Narrative
+from gateway.domain.narrative import Narrative, NativeLanguageSummary
 from gateway.domain.partial_date import PartialDate
 from gateway.domain.patient import (
     CauseOfDeath,
@@ -173,10 +173,18 @@ def rich_icsr() -> ICSR:
             normal_high="56",
             more_information_available=True,
         ),
-        LabTest(date=D("202403"), name="Bilirubin", result_value=Decimal("1.5"),
-                result_qualifier=ResultQualifier.GREATER_THAN, result_unit="mg/dL"),
-        LabTest(name="Hepatitis B serology", result_code=TestResultCode.NEGATIVE,
-                more_information_available=False),
+        LabTest(
+            date=D("202403"),
+            name="Bilirubin",
+            result_value=Decimal("1.5"),
+            result_qualifier=ResultQualifier.GREATER_THAN,
+            result_unit="mg/dL",
+        ),
+        LabTest(
+            name="Hepatitis B serology",
+            result_code=TestResultCode.NEGATIVE,
+            more_information_available=False,
+        ),
         LabTest(name="Ultrasound", result_text="enlarged liver"),
         LabTest(result_text="Biopsy pending; CT unremarkable"),
     )
@@ -240,8 +248,13 @@ def rich_icsr() -> ICSR:
         id=did(2),
         role=DrugRole.INTERACTING,
         name_as_reported="Paracetamol",
-        dosages=(Dosage(dose=Quantity(value=Decimal("2"), unit="{DF}"), route="Rectal",
-                        route_term=Coded(code="054", system=ROUTE_OID)),),
+        dosages=(
+            Dosage(
+                dose=Quantity(value=Decimal("2"), unit="{DF}"),
+                route="Rectal",
+                route_term=Coded(code="054", system=ROUTE_OID),
+            ),
+        ),
         action_taken=ActionTaken.UNKNOWN,
     )
     return ICSR(
@@ -340,8 +353,18 @@ def test_rich_icsr_round_trips_through_dtd_valid_xml(r2_dtd: Any, valid: Any) ->
     assert back.reports[0].receiver == receiver
     assert back.reports[0].not_carried == ()
     got, want = back.reports[0].icsr, original.reports[0].icsr
-    for name in ("report", "primary_sources", "sender", "literature", "study", "patient",
-                 "reactions", "tests", "drugs", "narrative"):
+    for name in (
+        "report",
+        "primary_sources",
+        "sender",
+        "literature",
+        "study",
+        "patient",
+        "reactions",
+        "tests",
+        "drugs",
+        "narrative",
+    ):
         assert getattr(got, name) == getattr(want, name), name
     assert got == want
 
@@ -362,8 +385,13 @@ def test_element_order_follows_the_dtd() -> None:
     el = build_r2(message(rich_icsr()))
     header = [c.tag for c in el.find("ichicsrmessageheader")]
     assert header == [
-        "messagetype", "messageformatversion", "messageformatrelease", "messagenumb",
-        "messagesenderidentifier", "messagereceiveridentifier", "messagedateformat",
+        "messagetype",
+        "messageformatversion",
+        "messageformatrelease",
+        "messagenumb",
+        "messagesenderidentifier",
+        "messagereceiveridentifier",
+        "messagedateformat",
         "messagedate",
     ]
     report = [c.tag for c in el.find("safetyreport")]
@@ -394,7 +422,9 @@ def test_report_level_r2_values_come_from_the_reactions() -> None:
     assert drug.findtext("drugrecurreadministration") == "1"
     assert drug.findtext("drugrecurrence/drugrecuraction") == "10019663"
     assert [r.findtext("drugresult") for r in drug.iter("drugreactionrelatedness")] == [
-        "Probable", "Possible", "Unlikely",
+        "Probable",
+        "Possible",
+        "Unlikely",
     ]
 
 
@@ -406,21 +436,27 @@ def r3_only_icsr() -> ICSR:
     suspect = base.drugs[0]
     suspect = dataclasses.replace(
         suspect,
-        substances=(Substance(name="hepatoxin",
-                              strength=Quantity(value=Decimal("50"), unit="mg")),),
+        substances=(
+            Substance(name="hepatoxin", strength=Quantity(value=Decimal("50"), unit="mg")),
+        ),
         dosages=(*suspect.dosages, Dosage(dose=Quantity(value=Decimal("25"), unit="mg"))),
         indications=(*suspect.indications, Indication(text="pain")),
     )
     not_given = dataclasses.replace(base.drugs[1], role=DrugRole.DRUG_NOT_ADMINISTERED)
     assert base.patient is not None
-    patient = dataclasses.replace(base.patient, name_or_initials=NullFlavor.MSK,
-                                  sex=NullFlavor.ASKU, age_group=AgeGroup.FOETUS)
+    patient = dataclasses.replace(
+        base.patient,
+        name_or_initials=NullFlavor.MSK,
+        sex=NullFlavor.ASKU,
+        age_group=AgeGroup.FOETUS,
+    )
     report = dataclasses.replace(
         base.report,
         first_received=D("20240318093000+0100"),
         nullification_amendment=NullificationAmendment.AMENDMENT,
         documents=(Document(title="ECG", media_type="application/pdf", content_base64="QUJD"),),
     )
+    assert base.study is not None
     study = dataclasses.replace(
         base.study, registrations=(StudyRegistration(number="EudraCT 2020-1"),)
     )
@@ -429,20 +465,35 @@ def r3_only_icsr() -> ICSR:
         native_language_summaries=(NativeLanguageSummary(text="Résumé", language="fra"),),
     )
     return dataclasses.replace(
-        base, report=report, reactions=(reaction, base.reactions[1]), study=study,
-        drugs=(suspect, not_given, base.drugs[2]), patient=patient, narrative=narrative,
+        base,
+        report=report,
+        reactions=(reaction, base.reactions[1]),
+        study=study,
+        drugs=(suspect, not_given, base.drugs[2]),
+        patient=patient,
+        narrative=narrative,
     )
 
 
-def test_r3_only_values_are_listed_as_losses_and_xml_stays_valid(
-    r2_dtd: Any, valid: Any
-) -> None:
+def test_r3_only_values_are_listed_as_losses_and_xml_stays_valid(r2_dtd: Any, valid: Any) -> None:
     msg = message(r3_only_icsr())
     losses = r2_losses(msg)
     ids = {loss.element_id for loss in losses}
     assert {
-        "E.i.1.1a", "E.i.1.1b", "G.k.2.3.r.3", "G.k.4.r", "G.k.7.r", "G.k.1", "D.1", "D.5",
-        "D.2.3", "C.1.4", "C.1.11.1", "C.1.6.1.r.2", "C.5.1.r", "H.5.r",
+        "E.i.1.1a",
+        "E.i.1.1b",
+        "G.k.2.3.r.3",
+        "G.k.4.r",
+        "G.k.7.r",
+        "G.k.1",
+        "D.1",
+        "D.5",
+        "D.2.3",
+        "C.1.4",
+        "C.1.11.1",
+        "C.1.6.1.r.2",
+        "C.5.1.r",
+        "H.5.r",
     } <= ids
     by_id = {loss.element_id: loss for loss in losses}
     assert by_id["G.k.4.r"].path == "reports[0].drugs[0].dosages[1]"
