@@ -261,17 +261,12 @@ def parse_distribution(
 
 def _ascii_directory(directory: Path) -> Path:
     """The directory holding the .asc files: the one given, or its ``MedAscii`` child."""
-    for candidate in (directory, directory / "MedAscii"):
-        if (candidate / _LLT.name).is_file():
-            return candidate
     if not directory.is_dir():
         raise MedDRALoadError(str(directory), None, "directory does not exist")
-    raise MedDRALoadError(
-        str(directory / _LLT.name),
-        None,
-        "file is missing (give the directory holding the .asc files, or its parent "
-        "containing MedAscii/)",
-    )
+    nested = directory / "MedAscii"
+    if not (directory / _LLT.name).is_file() and nested.is_dir():
+        return nested
+    return directory
 
 
 def _decode(raw: bytes) -> str:
@@ -290,7 +285,12 @@ def load_distribution(directory: Path) -> MedDRADictionary:
         try:
             raw = path.read_bytes()
         except FileNotFoundError:
-            raise MedDRALoadError(str(path), None, "file is missing") from None
+            raise MedDRALoadError(
+                str(path),
+                None,
+                "file is missing (give the directory holding the MedDRA .asc files, "
+                "or its parent containing MedAscii/)",
+            ) from None
         except OSError as exc:
             raise MedDRALoadError(str(path), None, f"cannot be read: {exc}") from exc
         # split on "\n" only: str.splitlines would also break at latin-1 "\x85"

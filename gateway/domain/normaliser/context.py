@@ -34,7 +34,7 @@ _POST_NEGATION = re.compile(
 _HEDGES = (
     re.compile(
         r"\b(?:thought|think|thinking|felt\s+like|feel\s+like|feels\s+like|feeling\s+like|"
-        r"as\s+if|as\s+though|like\s+i\s+(?:was|were|would|could)|almost|nearly|afraid|"
+        r"as\s+if|as\s+though|potentially|potencialmente|near|like\s+i\s+(?:was|were|would|could)|almost|nearly|afraid|"
         r"scared|worried|worry|fear|feared|might|may\s+need|could\s+have|would\s+have|"
         r"wish|wanted\s+to|want\s+to|if|whether|in\s+case|risk\s+of|unless|"
         r"pense|pensaba|crei|creia|creo\s+que|senti\s+que|sentia\s+que|como\s+si|casi|"

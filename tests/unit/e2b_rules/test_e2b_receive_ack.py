@@ -7,11 +7,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pytest
 from lxml import etree
 
 from schemas.e2b_ack import parse_ack
-from schemas.e2b_receive import ReceiveResult, UnsupportedFormatError, receive, receive_r3
+from schemas.e2b_receive import ReceiveResult, receive, receive_r3
 from schemas.xml_safety import load_xsd, validate_xsd
 
 Mutate = Callable[[str, Callable[[Any], None]], bytes]
@@ -129,7 +128,7 @@ def test_misaddressed_batch_gives_ar(
     assert summary.batch_number == "FAERS2022Scenario1-4069-a2dd-08002b30309d"
 
 
-def test_receive_dispatches_r3_and_refuses_r2(
+def test_receive_answers_each_format_in_its_own_ack_format(
     sample: Callable[[str], bytes], schemas_dir: Path, kit: Any
 ) -> None:
     kwargs: dict[str, Any] = {
@@ -141,6 +140,7 @@ def test_receive_dispatches_r3_and_refuses_r2(
     }
     assert parse_ack(receive(sample("Scenario1"), **kwargs).ack_bytes).batch_code == "AA"
     assert parse_ack(receive(b"not xml", **kwargs).ack_bytes).batch_code == "AR"
+    # An unreadable E2B(R2) message is answered with an R2 ACK, transmission code 03 (AR).
     r2 = b'<?xml version="1.0"?><ichicsr lang="en"><ichicsrmessageheader/></ichicsr>'
-    with pytest.raises(UnsupportedFormatError, match="E2B\\(R2\\)"):
-        receive(r2, **kwargs)
+    summary = parse_ack(receive(r2, **kwargs).ack_bytes)
+    assert (summary.format, summary.batch_code) == ("E2B_R2", "AR")

@@ -1,0 +1,1 @@
+"""Turning raw inbound bytes into typed messages, one module per format."""
