@@ -137,16 +137,30 @@ def write_distribution(
 
     if spanish:
         pts = [p for p in pts if p.es]
-    hlts = sorted({h.code: h for p in pts for h in (p.hlt, *p.secondary)}.values(), key=lambda h: h.code)
+    hlts = sorted(
+        {h.code: h for p in pts for h in (p.hlt, *p.secondary)}.values(), key=lambda h: h.code
+    )
     all_hlts = {h.code: h for h in hlts}
     socs = sorted({h.soc.code: h.soc for h in all_hlts.values()}.values(), key=lambda s: s.code)
     _write(folder, "meddra_release.asc", [[version, language, "", "", ""]], encoding)
-    _write(folder, "soc.asc", [[s.code, name(s.en, s.es), s.abbrev, *[""] * 7] for s in socs], encoding)
-    _write(folder, "hlgt.asc", [[s.hlgt_code, name(s.hlgt_en, s.hlgt_es), *[""] * 7] for s in socs], encoding)
+    _write(
+        folder, "soc.asc", [[s.code, name(s.en, s.es), s.abbrev, *[""] * 7] for s in socs], encoding
+    )
+    _write(
+        folder,
+        "hlgt.asc",
+        [[s.hlgt_code, name(s.hlgt_en, s.hlgt_es), *[""] * 7] for s in socs],
+        encoding,
+    )
     _write(folder, "hlt.asc", [[h.code, name(h.en, h.es), *[""] * 7] for h in hlts], encoding)
     _write(folder, "soc_hlgt.asc", [[s.code, s.hlgt_code] for s in socs], encoding)
     _write(folder, "hlgt_hlt.asc", [[h.soc.hlgt_code, h.code] for h in hlts], encoding)
-    _write(folder, "pt.asc", [[p.code, name(p.en, p.es), "", p.hlt.soc.code, *[""] * 7] for p in pts], encoding)
+    _write(
+        folder,
+        "pt.asc",
+        [[p.code, name(p.en, p.es), "", p.hlt.soc.code, *[""] * 7] for p in pts],
+        encoding,
+    )
     llt_rows = [
         [t.code, name(t.en, t.es), t.pt_code, *[""] * 6, "Y" if t.current else "N", ""]
         for p in pts
@@ -160,11 +174,22 @@ def write_distribution(
         for hlt, primary in ((p.hlt, True), *((h, False) for h in p.secondary)):
             soc = hlt.soc
             links.append([hlt.code, p.code])
-            hier.append([
-                p.code, hlt.code, soc.hlgt_code, soc.code,
-                name(p.en, p.es), name(hlt.en, hlt.es), name(soc.hlgt_en, soc.hlgt_es),
-                name(soc.en, soc.es), soc.abbrev, "", p.hlt.soc.code, "Y" if primary else "N",
-            ])
+            hier.append(
+                [
+                    p.code,
+                    hlt.code,
+                    soc.hlgt_code,
+                    soc.code,
+                    name(p.en, p.es),
+                    name(hlt.en, hlt.es),
+                    name(soc.hlgt_en, soc.hlgt_es),
+                    name(soc.en, soc.es),
+                    soc.abbrev,
+                    "",
+                    p.hlt.soc.code,
+                    "Y" if primary else "N",
+                ]
+            )
     _write(folder, "hlt_pt.asc", links, encoding)
     _write(folder, "mdhier.asc", hier, encoding)
     what = f"MedDRA-like {version}, {language}"

@@ -53,11 +53,11 @@ def test_hierarchy_keeps_every_path_with_the_primary_first(english: MedDRADictio
     hepatitis = next(p for p in english.pts.values() if p.name == "Hepatitis")
     paths = english.paths(hepatitis.code)
     assert len(paths) == 2
-    assert paths[0].primary and not paths[1].primary
+    assert paths[0].primary
+    assert not paths[1].primary
     assert english.primary_path(hepatitis.code) == paths[0]
     names = [
-        (english.hlt(p.hlt_code), english.hlgt(p.hlgt_code), english.soc(p.soc_code))
-        for p in paths
+        (english.hlt(p.hlt_code), english.hlgt(p.hlgt_code), english.soc(p.soc_code)) for p in paths
     ]
     assert [soc.name for _, _, soc in names if soc] == [
         "Hepatobiliary disorders",
@@ -158,7 +158,7 @@ def test_load_error_is_a_value_error_and_a_gateway_error() -> None:
 
 
 def test_directory_without_a_distribution_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(MedDRALoadError, match="llt.asc: file is missing"):
+    with pytest.raises(MedDRALoadError, match=r"llt\.asc: file is missing"):
         load_distribution(tmp_path)
     with pytest.raises(MedDRALoadError, match="directory does not exist"):
         load_distribution(tmp_path / "nowhere")
