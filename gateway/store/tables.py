@@ -196,3 +196,38 @@ dead_letters = Table(
     UniqueConstraint("original_topic", "original_partition", "original_offset", "consumer"),
     Index(None, "status"),
 )
+
+
+# What software could not decide: a person looks at each item (malformed input, ambiguous
+# threading, a rejected import…). Nothing accepted ends in silence.
+triage_items = Table(
+    "triage_items",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("kind", String(64), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("inbound_id", String(64)),
+    Column("case_id", String(64)),
+    Column("status", String(16), nullable=False),  # open | resolved
+    Column("detail", JSON, nullable=False),
+    Column("resolved_at", UTCDateTime()),
+    Column("resolved_by", String(128)),
+    Index(None, "status", "kind"),
+)
+
+# Source documents that arrived with a report (PDF, images, CIOMS forms …), by digest.
+source_documents = Table(
+    "source_documents",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("inbound_id", String(64), nullable=False),
+    Column("case_id", String(64)),
+    Column("filename", String(512)),
+    Column("content_type", String(255), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("inbound_id", "sha256"),
+)

@@ -95,25 +95,25 @@ def read_terms() -> list[Pt]:
             next(p for p in pts if p.en == name).secondary.append(hlts[key])
         elif raw.startswith("  "):
             parts = _split(raw)
-            name = parts[0]
+            llt_name = parts[0]
             llt_number += 1
             pt = pts[-1]
             pt.llts.append(
                 Llt(
                     f"96{llt_number:06d}",
-                    name.lstrip("!"),
+                    llt_name.lstrip("!"),
                     parts[1] if len(parts) > 1 else None,
                     pt.code,
-                    current=not name.startswith("!"),
+                    current=not llt_name.startswith("!"),
                 )
             )
         else:
             parts = _split(raw)
             assert current_hlt is not None, raw
             code = f"94{len(pts) + 1:06d}"
-            es = parts[1] if len(parts) > 1 else None
-            pt = Pt(code, parts[0], es, current_hlt)
-            pt.llts.append(Llt(code, parts[0], es, code))
+            pt_es = parts[1] if len(parts) > 1 else None
+            pt = Pt(code, parts[0], pt_es, current_hlt)
+            pt.llts.append(Llt(code, parts[0], pt_es, code))
             pts.append(pt)
     names = [llt.en.casefold() for pt in pts for llt in pt.llts]
     assert len(names) == len(set(names)), "LLT names must be unique"

@@ -17,6 +17,23 @@ SHARED_SYNTHETIC = REPO.parent / "shared" / "meddra-synthetic"
 
 
 @pytest.fixture(scope="session")
+def english_dir() -> Path:
+    """The English fixture distribution (the parent of its ``MedAscii``)."""
+    return ENGLISH
+
+
+@pytest.fixture(scope="session")
+def spanish_dir() -> Path:
+    return SPANISH
+
+
+@pytest.fixture(scope="session")
+def shared_synthetic_dir() -> Path:
+    """``../shared/meddra-synthetic`` next to the repository; tests skip if it is absent."""
+    return SHARED_SYNTHETIC
+
+
+@pytest.fixture(scope="session")
 def english() -> MedDRADictionary:
     return load_distribution(ENGLISH)
 

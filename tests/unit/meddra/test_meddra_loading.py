@@ -6,7 +6,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import ENGLISH, SHARED_SYNTHETIC, SPANISH
 
 from gateway.domain.meddra import (
     REQUIRED_FILES,
@@ -84,21 +83,23 @@ def test_current_llt_falls_back_to_the_lowest_current_code(
     assert chosen.code == "90002002"
 
 
-def test_directory_with_the_asc_files_or_its_parent_both_load() -> None:
-    assert load_distribution(ENGLISH / "MedAscii").version == "27.0"
-    assert load_distribution(ENGLISH).version == "27.0"
+def test_directory_with_the_asc_files_or_its_parent_both_load(english_dir: Path) -> None:
+    assert load_distribution(english_dir / "MedAscii").version == "27.0"
+    assert load_distribution(english_dir).version == "27.0"
 
 
-def test_latin1_spanish_distribution_is_decoded(spanish: MedDRADictionary) -> None:
-    assert (SPANISH / "MedAscii" / "pt.asc").read_bytes().decode("latin-1").count("ú") > 0
+def test_latin1_spanish_distribution_is_decoded(
+    spanish: MedDRADictionary, spanish_dir: Path
+) -> None:
+    assert (spanish_dir / "MedAscii" / "pt.asc").read_bytes().decode("latin-1").count("ú") > 0
     assert spanish.language == "Spanish"
     names = {t.name for t in spanish.llts.values()}
     assert {"Náuseas", "Vómitos", "Cefalea", "Picor"} <= names
 
 
-def test_utf8_with_bom_and_crlf_lines_load(tmp_path: Path) -> None:
+def test_utf8_with_bom_and_crlf_lines_load(tmp_path: Path, english_dir: Path) -> None:
     target = tmp_path / "MedAscii"
-    shutil.copytree(ENGLISH / "MedAscii", target)
+    shutil.copytree(english_dir / "MedAscii", target)
     llt = target / "llt.asc"
     text = llt.read_text(encoding="utf-8").replace("$Headache$94000001$", "$Headäche$94000001$")
     llt.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8"))
@@ -108,10 +109,10 @@ def test_utf8_with_bom_and_crlf_lines_load(tmp_path: Path) -> None:
     assert llt_term.name == "Headäche"
 
 
-def test_shared_synthetic_distribution_loads() -> None:
-    if not SHARED_SYNTHETIC.is_dir():
-        pytest.skip(f"{SHARED_SYNTHETIC} is not present")
-    dictionary = load_distribution(SHARED_SYNTHETIC)
+def test_shared_synthetic_distribution_loads(shared_synthetic_dir: Path) -> None:
+    if not shared_synthetic_dir.is_dir():
+        pytest.skip(f"{shared_synthetic_dir} is not present")
+    dictionary = load_distribution(shared_synthetic_dir)
     assert dictionary.version == "0.0"
     assert dictionary.language == "English"
     assert len(dictionary.llts) == 3
@@ -130,16 +131,18 @@ def test_shared_synthetic_distribution_loads() -> None:
 
 
 @pytest.mark.parametrize("missing", REQUIRED_FILES)
-def test_missing_file_is_named_in_the_error(tmp_path: Path, missing: str) -> None:
-    shutil.copytree(ENGLISH / "MedAscii", tmp_path / "MedAscii")
+def test_missing_file_is_named_in_the_error(
+    tmp_path: Path, english_dir: Path, missing: str
+) -> None:
+    shutil.copytree(english_dir / "MedAscii", tmp_path / "MedAscii")
     (tmp_path / "MedAscii" / missing).unlink()
     with pytest.raises(MedDRALoadError, match=rf"MedAscii/{missing}: .*missing") as caught:
         load_distribution(tmp_path)
     assert caught.value.line is None
 
 
-def test_malformed_line_error_names_file_and_line(tmp_path: Path) -> None:
-    shutil.copytree(ENGLISH / "MedAscii", tmp_path / "MedAscii")
+def test_malformed_line_error_names_file_and_line(tmp_path: Path, english_dir: Path) -> None:
+    shutil.copytree(english_dir / "MedAscii", tmp_path / "MedAscii")
     path = tmp_path / "MedAscii" / "llt.asc"
     lines = path.read_text(encoding="utf-8").splitlines()
     lines[4] = "96000001$Broken line$94000001$Y$"
