@@ -1,7 +1,7 @@
 """ICH E2B(R3) ICSR batches (HL7 v3 ``MCCI_IN200100UV01`` / ``PORR_IN049016UV``) to and from
 the domain model: ``parse_batch`` -> ``R3Batch`` -> ``build_batch`` -> ``serialize``."""
 
-from schemas.e2b_r3.batch import build_batch, parse_batch, serialize
+from schemas.e2b_r3.batch import build_batch, parse_batch, serialize, to_bytes
 from schemas.e2b_r3.model import R3Batch, R3Message, RegionalExtension
 from schemas.e2b_r3.xml import E2BR3Error
 
@@ -13,4 +13,5 @@ __all__ = [
     "build_batch",
     "parse_batch",
     "serialize",
+    "to_bytes",
 ]

@@ -6,30 +6,25 @@ from lxml import etree
 
 from gateway.domain.icsr import ICSR
 from schemas.e2b_r3 import oids
-from schemas.e2b_r3.build_report import build_investigation
 from schemas.e2b_r3.model import R3Batch, R3Message
 from schemas.e2b_r3.parse_report import parse_icsr
+from schemas.e2b_r3.write import EMPTY, XML_DECLARATION, write_batch
 from schemas.e2b_r3.xml import (
     NS,
-    NSMAP,
     E2BR3Error,
     Element,
     Extras,
-    Placer,
     first,
     kids,
     local,
     path,
     q,
-    sub,
-    sub_code,
-    sub_id,
-    sub_ts,
     ts_required,
 )
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
-_DEVICE = {"classCode": "DEV", "determinerCode": "INSTANCE"}
+#: for XML this module wrote itself (never for input)
+_TRUSTED = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
 
 
 def _device_id(el: Element | None, root: str, where: str) -> str:
@@ -128,46 +123,40 @@ def _parse_control_act(cap: Element, extras: Extras) -> ICSR:
     return icsr
 
 
+def to_bytes(batch: R3Batch) -> bytes:
+    """The batch as UTF-8 bytes with an XML declaration, written directly (no element tree).
+
+    Byte-identical to ``serialize(build_batch(batch))``.
+    """
+    body = write_batch(batch)
+    if EMPTY in body:
+        body = body.replace(EMPTY, "")
+    return (XML_DECLARATION + body).encode("utf-8")
+
+
 def build_batch(batch: R3Batch) -> Element:
-    """Write a batch as an ``MCCI_IN200100UV01`` element (schema order)."""
-    root = etree.Element(q("MCCI_IN200100UV01"), nsmap=NSMAP)
-    root.set("ITSVersion", "XML_1.0")
-    sub_id(root, oids.BATCH_ID, batch.batch_id)
-    sub_ts(root, "creationTime", batch.created_at)
-    sub(root, "responseModeCode", {"code": batch.response_mode_code})
-    sub_id(root, oids.HL7_INTERACTION, "MCCI_IN200100UV01", tag="interactionId")
-    sub_code(root, "name", batch.batch_type, oids.CL_MESSAGE_TYPE)
-    for message in batch.messages:
-        _build_message(root, message)
-    _device(root, "receiver", "RCV", oids.BATCH_RECEIVER, batch.receiver_id)
-    _device(root, "sender", "SND", oids.BATCH_SENDER, batch.sender_id)
-    Placer(batch.regional_extensions).place("batch", root)
+    """Write a batch as an ``MCCI_IN200100UV01`` element (schema order).
+
+    The XML is written as text and parsed once; text we generated is trusted. Text set to
+    ``""`` (which lxml writes ``<x></x>`` but parses as no text) is restored afterwards so
+    that ``serialize`` gives exactly ``to_bytes``.
+    """
+    body = write_batch(batch)
+    if EMPTY not in body:
+        return etree.fromstring(body.encode("utf-8"), _TRUSTED)
+    token = _empty_token(body)
+    root = etree.fromstring(body.replace(EMPTY, token).encode("utf-8"), _TRUSTED)
+    for el in root.iter():
+        if el.text == token:
+            el.text = ""
     return root
 
 
-def _device(parent: Element, tag: str, type_code: str, root: str, extension: str) -> None:
-    device = sub(sub(parent, tag, {"typeCode": type_code}), "device", _DEVICE)
-    sub_id(device, root, extension)
-
-
-def _build_message(root: Element, m: R3Message) -> None:
-    placer = Placer(m.regional_extensions)
-    msg = sub(root, "PORR_IN049016UV")
-    sub_id(msg, oids.MESSAGE_ID, m.message_id)
-    sub_ts(msg, "creationTime", m.created_at)
-    sub_id(msg, oids.HL7_INTERACTION, "PORR_IN049016UV", tag="interactionId")
-    sub(msg, "processingCode", {"code": m.processing_code})
-    sub(msg, "processingModeCode", {"code": m.processing_mode_code})
-    sub(msg, "acceptAckCode", {"code": m.accept_ack_code})
-    _device(msg, "receiver", "RCV", oids.MESSAGE_RECEIVER, m.receiver_id)
-    _device(msg, "sender", "SND", oids.MESSAGE_SENDER, m.sender_id)
-    cap = sub(msg, "controlActProcess", {"classCode": "CACT", "moodCode": "EVN"})
-    sub_code(cap, "code", "PORR_TE049016UV", oids.HL7_TRIGGER_EVENT)
-    sub_ts(cap, "effectiveTime", m.icsr.report.created_at)
-    subject = sub(cap, "subject", {"typeCode": "SUBJ"})
-    build_investigation(subject, m.icsr, placer)
-    placer.place("controlActProcess", cap)
-    placer.place("message", msg)
+def _empty_token(body: str) -> str:
+    token = "\ue000icsr-empty-text\ue000"  # noqa: S105 (not a secret)
+    while token in body:
+        token += "\ue001"
+    return token
 
 
 def serialize(el: Element) -> bytes:

@@ -88,7 +88,9 @@ def text(value: str) -> str:
     if _TEXT_SPECIAL.search(value) is None:
         return value or EMPTY
     _check(value)
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+    return (
+        value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+    )
 
 
 def tail(value: str) -> str:
@@ -387,7 +389,9 @@ def _investigation(icsr: ICSR, placer: Placer) -> str:
         for other in rep.other_case_ids:
             ext = f' extension="{attr(other.case_id)}"' if other.case_id is not None else ""
             auth = (
-                f' assigningAuthorityName="{attr(other.source)}"' if other.source is not None else ""
+                f' assigningAuthorityName="{attr(other.source)}"'
+                if other.source is not None
+                else ""
             )
             ids.append(f'<id{ext} root="{oids.OTHER_CASE_ID}"{auth}/>')
         k.append(
@@ -648,7 +652,9 @@ def _causality(k: list[str], drugs: tuple[Drug, ...]) -> None:
                 if a.result is not None:
                     inner += f'<value xsi:type="ST">{text(a.result)}</value>'
                 if a.method is not None:
-                    inner += f"<methodCode><originalText>{text(a.method)}</originalText></methodCode>"
+                    inner += (
+                        f"<methodCode><originalText>{text(a.method)}</originalText></methodCode>"
+                    )
                 if a.source is not None:
                     inner += (
                         f"{_AUTHOR_OPEN}<code><originalText>{text(a.source)}</originalText></code>"
@@ -697,7 +703,9 @@ def _primary_role(icsr: ICSR, placer: Placer) -> str:
         lmp=patient.last_menstrual_period,
     )
     k.append(
-        _history(patient.medical_history, patient.medical_history_text, patient.concomitant_therapies)
+        _history(
+            patient.medical_history, patient.medical_history_text, patient.concomitant_therapies
+        )
     )
     k.append(_past_drugs(patient.past_drugs))
     death = patient.death
@@ -848,7 +856,7 @@ def _history(
     if history_text is not None:
         comps.append(
             f'{_OBS_OPEN}<code code="{oids.OBS_HISTORY_TEXT}" codeSystem="{oids.CL_OBSERVATION}"/>'
-            f'{_nullable_text("value", history_text, _XSI_ED)}{_OBS_CLOSE}'
+            f"{_nullable_text('value', history_text, _XSI_ED)}{_OBS_CLOSE}"
         )
     if concomitant is not None:
         comps.append(
@@ -928,7 +936,7 @@ def _study(study: Study, placer: Placer) -> str:
             )
         k.append(
             f'<authorization typeCode="AUTH">'
-            f"{_el("studyRegistration", _ACT_EVN, inner)}"
+            f"{_el('studyRegistration', _ACT_EVN, inner)}"
             "</authorization>"
         )
     k = placer.place("study", k)
@@ -963,7 +971,9 @@ def _reaction(r: Reaction, placer: Placer, seen: dict[str, int]) -> str:
         inner = ""
         if r.verbatim_native is not None:
             lang = (
-                f' language="{attr(r.verbatim_language)}"' if r.verbatim_language is not None else ""
+                f' language="{attr(r.verbatim_language)}"'
+                if r.verbatim_language is not None
+                else ""
             )
             inner = f"<originalText{lang}>{text(r.verbatim_native)}</originalText>"
         k.append(_el("value", attrs, inner))
@@ -1017,10 +1027,7 @@ def _is_number(value: str) -> bool:
 
 
 def _test(t: LabTest) -> str:
-    if t.name_term is not None:
-        attrs = _meddra_attrs(t.name_term, None)
-    else:
-        attrs = ""
+    attrs = _meddra_attrs(t.name_term, None) if t.name_term is not None else ""
     inner = f"<originalText>{text(t.name)}</originalText>" if t.name is not None else ""
     k = [_el("code", attrs, inner)]
     if t.date is not None:
@@ -1104,7 +1111,7 @@ def _drug(d: Drug, placer: Placer, seen: dict[str, int]) -> str:
         if d.authorisation_holder is not None:
             approval += (
                 '<holder typeCode="HLD"><role classCode="HLD">'
-                f'<playingOrganization{_ORG}><name>{text(d.authorisation_holder)}</name>'
+                f"<playingOrganization{_ORG}><name>{text(d.authorisation_holder)}</name>"
                 "</playingOrganization></role></holder>"
             )
         if d.authorisation_country is not None:
@@ -1116,7 +1123,7 @@ def _drug(d: Drug, placer: Placer, seen: dict[str, int]) -> str:
             )
         kind.append(
             '<asManufacturedProduct classCode="MANU"><subjectOf typeCode="SBJ">'
-            f"{_el("approval", _CNTRCT_EVN, approval)}"
+            f"{_el('approval', _CNTRCT_EVN, approval)}"
             "</subjectOf></asManufacturedProduct>"
         )
     for s in d.substances:
@@ -1144,10 +1151,7 @@ def _drug(d: Drug, placer: Placer, seen: dict[str, int]) -> str:
             "</assignedEntity></performer></productEvent></subjectOf>"
         )
     iok = placer.place(f"{anchor}:instance", iok)
-    k.append(
-        f'<consumable typeCode="CSM">{_kids_el("instanceOfKind", _INST, iok)}'
-        "</consumable>"
-    )
+    k.append(f'<consumable typeCode="CSM">{_kids_el("instanceOfKind", _INST, iok)}</consumable>')
     for row in d.reaction_assessments:
         for type_code, interval in (
             ("SAS", row.time_from_first_dose),
@@ -1232,8 +1236,7 @@ def _dosage(r: Dosage, anchor: str, placer: Placer) -> str:
             iok.append(_el("kindOfProduct", _KIND, form))
         iok = placer.place(f"{anchor}:instance", iok)
         k.append(
-            f'<consumable typeCode="CSM">{_kids_el("instanceOfKind", _INST, iok)}'
-            "</consumable>"
+            f'<consumable typeCode="CSM">{_kids_el("instanceOfKind", _INST, iok)}</consumable>'
         )
     if r.parent_route is not None or r.parent_route_term is not None:
         value = _coded("value", r.parent_route_term, r.parent_route, oids.EDQM_ROUTE, "CE")
