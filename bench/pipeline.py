@@ -150,6 +150,7 @@ def start_gateway(
         "ICSR_DATABASE_URL": db_url,
         "ICSR_DATA_DIR": str(tmp / "gw"),
         "ICSR_HTTP_PORT": "0",
+        "ICSR_SMTP_LISTEN_PORT": "0",
         "ICSR_LOG_LEVEL": "WARNING",
         "ICSR_CONSUMER_BATCH_SIZE": "1000",
         "ICSR_CONSUMER_PROCESSES": str(processes),

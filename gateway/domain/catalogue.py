@@ -41,12 +41,18 @@ FUZZY_MIN_LENGTH = 6
 FUZZY_THRESHOLD = 84.0
 
 _TOKEN = re.compile(r"[^\W_]+")
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 #: salt and hydrate words dropped from the end of a substance to give the name people use
-_SALT_WORDS = frozenset(
+_SALT_WORDS = _words(
     "hydrochloride hcl sodium potassium calcium magnesium fumarate maleate succinate "
     "sulfate sulphate bisulfate phosphate acetate citrate monohydrate dihydrate trihydrate "
     "bromide tartrate bitartrate besylate mesylate hyclate hydrobromide hbr pamoate "
-    "propionate valerate acetonide disodium".split()
+    "propionate valerate acetonide disodium"
 )
 
 
@@ -255,12 +261,9 @@ class ProductCatalogue:
         ``results``. Records for the same brand and substances (repackagers, other
         strengths) merge into one product, keeping every application number.
         """
-        if isinstance(data, Mapping):
-            records: Iterable[Mapping[str, Any]] = (
-                data["results"] if "results" in data else [data]
-            )
-        else:
-            records = data
+        records: Iterable[Mapping[str, Any]] = (
+            data.get("results", [data]) if isinstance(data, Mapping) else data
+        )
         wanted = frozenset(product_types)
         merged: dict[tuple[str, frozenset[str]], dict[str, Any]] = {}
         used_ids: set[str] = set()
@@ -398,8 +401,9 @@ def _product_from_record(record: Mapping[str, Any]) -> Product:
         own_product=bool(record.get("own_product", False)),
         listed_events=_as_tuple(record.get("listed_events")),
         authorisation_numbers=_as_tuple(record.get("authorisation_numbers")),
-        authorisation_holder=(str(record["authorisation_holder"])
-                              if record.get("authorisation_holder") else None),
+        authorisation_holder=(
+            str(record["authorisation_holder"]) if record.get("authorisation_holder") else None
+        ),
         routes=_as_tuple(record.get("routes")),
         dose_forms=_as_tuple(record.get("dose_forms")),
     )

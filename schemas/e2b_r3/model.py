@@ -24,6 +24,10 @@ class RegionalExtension:
     index: int
     position: int
     xml: bytes
+    #: set by the parser to the very ``xml`` object it had lxml write; while ``xml`` is that
+    #: object the writer may trust it as lxml output (a faster re-emit). Not data: never
+    #: compared or shown, and a ``replace(ext, xml=...)`` makes it stale, i.e. ignored.
+    lxml_output: bytes | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -10,7 +10,17 @@ from gateway.domain.values import MedDRATerm
 from schemas.e2b_r3 import oids
 from schemas.e2b_r3.parse_drug import finish_drugs
 from schemas.e2b_r3.parse_patient import parse_primary_role
-from schemas.e2b_r3.xml import Element, Extras, code_of, first, kids, meddra, path, text
+from schemas.e2b_r3.xml import (
+    Element,
+    Extras,
+    child_map,
+    code_in,
+    first,
+    kids,
+    meddra,
+    path,
+    text,
+)
 
 ANCHOR = "adverseEventAssessment"
 
@@ -53,32 +63,40 @@ def _ref_id(el: Element | None, tag: str) -> str | None:
     return ident.get("root") if ident is not None else None
 
 
+def _ref_id_in(parts: dict[str, Element], rel: str, tag: str) -> str | None:
+    """``_ref_id(first(el, rel), tag)`` over a ``child_map`` of ``el``."""
+    return _ref_id(parts.get(rel), tag)
+
+
 def _causality(
     ca: Element | None,
     known: set[str],
     roles: dict[str, DrugRole],
     causality: list[tuple[str, str, CausalityAssessment]],
 ) -> bool:
-    code, system = code_of(ca)
-    if ca is None or system != oids.CL_OBSERVATION:
+    if ca is None:
         return False
-    drug_id = _ref_id(first(ca, "subject2"), "productUseReference")
+    parts = child_map(ca)
+    code, system = code_in(parts)
+    if system != oids.CL_OBSERVATION:
+        return False
+    drug_id = _ref_id_in(parts, "subject2", "productUseReference")
     if drug_id not in known:
         return False  # points at no drug of this case: kept opaque, never guessed
-    value = first(ca, "value")
+    value = parts.get("value")
     if code == oids.OBS_DRUG_ROLE:
         if drug_id is None or value is None or value.get("codeSystem") != oids.CL_DRUG_ROLE:
             return False
         roles[drug_id] = DrugRole.from_code(value.get("code") or "")
         return True
     if code == oids.OBS_CAUSALITY:
-        reaction_id = _ref_id(first(ca, "subject1"), "adverseEffectReference")
+        reaction_id = _ref_id_in(parts, "subject1", "adverseEffectReference")
         if drug_id is None or reaction_id is None:
             return False
         if value is not None and value.get("code") is not None:
             return False  # coded result (regional, e.g. MFDS): keep opaque
-        method = path(ca, "methodCode", "originalText")
-        source = path(ca, "author", "assignedEntity", "code", "originalText")
+        method = path(parts.get("methodCode"), "originalText")
+        source = path(parts.get("author"), "assignedEntity", "code", "originalText")
         causality.append(
             (
                 drug_id,
@@ -93,12 +111,15 @@ def _causality(
 def _comment(
     obs: Element | None, narrative: dict[str, object], diagnoses: list[MedDRATerm]
 ) -> bool:
-    code, system = code_of(obs)
-    if obs is None or system != oids.CL_OBSERVATION:
+    if obs is None:
         return False
-    author = path(obs, "author", "assignedEntity", "code")
+    parts = child_map(obs)
+    code, system = code_in(parts)
+    if system != oids.CL_OBSERVATION:
+        return False
+    author = path(parts.get("author"), "assignedEntity", "code")
     who = author.get("code") if author is not None else None
-    value = first(obs, "value")
+    value = parts.get("value")
     if code == oids.OBS_COMMENT and who == oids.AUTHOR_REPORTER:
         narrative["reporter_comments"] = text(value)
     elif code == oids.OBS_COMMENT and who == oids.AUTHOR_SENDER:

@@ -22,6 +22,8 @@ from schemas.e2b_r3.xml import (
     Element,
     Extras,
     bl,
+    child_map,
+    code_in,
     code_of,
     first,
     kids,
@@ -116,10 +118,13 @@ def parse_drug(sa: Element, index: int, extras: Extras, seen: dict[str, int]) ->
 def _drug_observation(
     obs: Element | None, fields: dict[str, object], info: list[AdditionalDrugInfo], rows: _Rows
 ) -> bool:
-    code, system = code_of(obs)
-    if obs is None or system != oids.CL_OBSERVATION:
+    if obs is None:
         return False
-    value = first(obs, "value")
+    parts = child_map(obs)
+    code, system = code_in(parts)
+    if system != oids.CL_OBSERVATION:
+        return False
+    value = parts.get("value")
     if code == oids.OBS_BLINDED:
         fields["investigational_blinded"] = True if bl(value) is True else None
     elif code == oids.OBS_CUMULATIVE_DOSE:
@@ -133,7 +138,7 @@ def _drug_observation(
             return False  # e.g. FDA.G.k.10a: regional code list
         info.append(AdditionalDrugInfo.from_code(value.get("code") or ""))
     elif code == oids.OBS_RECURRENCE:
-        ref = path(obs, "outboundRelationship1", "actReference", "id")
+        ref = path(parts.get("outboundRelationship1"), "actReference", "id")
         if ref is None or value is None:
             return False
         rows.row(ref.get("root") or "")["recurrence"] = RechallengeResult.from_code(

@@ -27,6 +27,8 @@ from schemas.e2b_r3.xml import (
     Extras,
     attr_or_nf,
     bl,
+    child_map,
+    code_in,
     code_of,
     first,
     kids,
@@ -68,10 +70,12 @@ def parse_primary_role(role: Element | None, extras: Extras) -> RoleParts:
         elif tag == "subjectOf1" and study is None and first(child, "researchStudy") is not None:
             study = _study(first(child, "researchStudy"), extras)
         elif tag == "subjectOf2":
-            obs = first(child, "observation")
-            org = first(child, "organizer")
+            inner = child_map(child)
+            obs = inner.get("observation")
+            org = inner.get("organizer")
             if obs is not None:
-                code, system = code_of(obs)
+                parts = child_map(obs)
+                code, system = code_in(parts)
                 if system == oids.CL_OBSERVATION and code == oids.OBS_REACTION:
                     reactions.append(parse_reaction(obs, len(reactions), extras, seen))
                     continue
@@ -79,7 +83,7 @@ def parse_primary_role(role: Element | None, extras: Extras) -> RoleParts:
                     causes.append(_cause(obs))
                     continue
                 if system == oids.CL_OBSERVATION and code == oids.OBS_AUTOPSY:
-                    autopsy["autopsy_done"] = bl(first(obs, "value"))
+                    autopsy["autopsy_done"] = bl(parts.get("value"))
                     autopsy["autopsy_causes"] = tuple(
                         _cause(o)
                         for o in obs.iterfind(
@@ -88,7 +92,7 @@ def parse_primary_role(role: Element | None, extras: Extras) -> RoleParts:
                         if code_of(o) == (oids.OBS_AUTOPSY_CAUSE, oids.CL_OBSERVATION)
                     )
                     continue
-                if _vital(obs, pat):
+                if _vital_in(parts, pat):
                     continue
             elif org is not None:
                 code, system = code_of(org)
@@ -171,10 +175,15 @@ def _player(person: Element, pat: dict[str, object], extras: Extras) -> None:
 
 def _vital(obs: Element, fields: dict[str, object]) -> bool:
     """D.2.2, D.2.2.1, D.2.3, D.3, D.4, D.6 (and D.10.x of the parent)."""
-    code, system = code_of(obs)
+    return _vital_in(child_map(obs), fields)
+
+
+def _vital_in(parts: dict[str, Element], fields: dict[str, object]) -> bool:
+    """``_vital`` over the ``child_map`` of the observation."""
+    code, system = code_in(parts)
     if system != oids.CL_OBSERVATION:
         return False
-    value = first(obs, "value")
+    value = parts.get("value")
     if code == oids.OBS_AGE:
         fields["age"] = pq(value)
     elif code == oids.OBS_GESTATION:
@@ -205,20 +214,21 @@ def _history(org: Element, fields: dict[str, object], *, patient: bool) -> None:
         obs = first(comp, "observation")
         if obs is None:
             continue
-        c = first(obs, "code")
+        parts = child_map(obs)
+        c = parts.get("code")
         code, system = (c.get("code"), c.get("codeSystem")) if c is not None else (None, None)
-        value = first(obs, "value")
+        value = parts.get("value")
         if system == oids.CL_OBSERVATION and code == oids.OBS_HISTORY_TEXT:
             fields["medical_history_text"] = str_or_nf(value) if patient else text(value)
         elif system == oids.CL_OBSERVATION and code == oids.OBS_CONCOMITANT_THERAPY:
             fields["concomitant_therapies"] = True if bl(value) is True else None
         elif system == oids.MEDDRA:
-            episodes.append(_episode(obs, c))
+            episodes.append(_episode(obs, c, parts))
     fields["medical_history"] = tuple(episodes)
 
 
-def _episode(obs: Element, c: Element) -> MedicalHistoryEpisode:
-    eff = first(obs, "effectiveTime")
+def _episode(obs: Element, c: Element, parts: dict[str, Element]) -> MedicalHistoryEpisode:
+    eff = parts.get("effectiveTime")
     ep: dict[str, object] = {
         "condition": meddra(c),
         "start": ts(first(eff, "low")),
@@ -227,11 +237,11 @@ def _episode(obs: Element, c: Element) -> MedicalHistoryEpisode:
     for tag, rel in kids(obs):
         if tag not in ("outboundRelationship2", "inboundRelationship"):
             continue
-        sub = first(rel, "observation")
-        code, system = code_of(sub)
+        sub = child_map(first(rel, "observation"))
+        code, system = code_in(sub)
         if system != oids.CL_OBSERVATION:
             continue
-        value = first(sub, "value")
+        value = sub.get("value")
         if code == oids.OBS_COMMENT:
             ep["comments"] = text(value)
         elif code == oids.OBS_FAMILY_HISTORY:

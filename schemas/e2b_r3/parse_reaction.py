@@ -15,6 +15,8 @@ from schemas.e2b_r3.xml import (
     Element,
     Extras,
     bl,
+    child_map,
+    code_in,
     code_of,
     decimal,
     first,
@@ -72,10 +74,13 @@ def parse_reaction(obs: Element, index: int, extras: Extras, seen: dict[str, int
 
 
 def _detail(sub: Element | None, fields: dict[str, object], flags: dict[str, TrueOrNI]) -> bool:
-    code, system = code_of(sub)
-    if sub is None or system != oids.CL_OBSERVATION or code is None:
+    if sub is None:
         return False
-    value = first(sub, "value")
+    parts = child_map(sub)
+    code, system = code_in(parts)
+    if system != oids.CL_OBSERVATION or code is None:
+        return False
+    value = parts.get("value")
     if code in _SERIOUSNESS:
         flag = bl(value)
         if flag is not True and flag is not NullFlavor.NI:

@@ -31,6 +31,8 @@ from schemas.e2b_r3.xml import (
     Extras,
     attr_or_nf,
     bl,
+    child_map,
+    code_in,
     code_of,
     first,
     kids,
@@ -175,10 +177,13 @@ def _reference_or_raise(
 def _component(
     obs: Element | None, rep: dict[str, object], natives: list[NativeLanguageSummary]
 ) -> bool:
-    code, system = code_of(obs)
-    if obs is None or system != oids.CL_OBSERVATION:
+    if obs is None:
         return False
-    value = first(obs, "value")
+    parts = child_map(obs)
+    code, system = code_in(parts)
+    if system != oids.CL_OBSERVATION:
+        return False
+    value = parts.get("value")
     if code == oids.OBS_ADDITIONAL_DOCUMENTS and "additional_documents" not in rep:
         flag = bl(value)
         rep["additional_documents"] = None if isinstance(flag, NullFlavor) else flag
@@ -337,10 +342,13 @@ def _sender(entity: Element) -> Sender:
 
 
 def _characteristic(ch: Element | None, rep: dict[str, object]) -> bool:
-    code, system = code_of(ch)
-    if ch is None or system != oids.CL_CHARACTERISTIC:
+    if ch is None:
         return False
-    value = first(ch, "value")
+    parts = child_map(ch)
+    code, system = code_in(parts)
+    if system != oids.CL_CHARACTERISTIC:
+        return False
+    value = parts.get("value")
     if code == oids.CHAR_REPORT_TYPE and value is not None:
         rep["report_type"] = ReportType.from_code(value.get("code") or "")
     elif code == oids.CHAR_OTHER_CASE_IDS:

@@ -12,8 +12,8 @@ byte identity. Rules that keep it so:
 * an element without content is written ``<x/>``; one whose text was set to ``""`` is
   ``<x></x>`` (lxml keeps the empty text node). ``EMPTY`` marks such text in the string
   until the caller decides (``to_bytes`` drops it, ``build_batch`` restores ``.text = ""``);
-* regional fragments (``RegionalExtension.xml``) are re-serialised once the way lxml
-  writes them when they sit in the batch tree (redundant namespace declarations dropped),
+* regional fragments (``RegionalExtension.xml``) are written the way lxml writes them
+  when they sit in the batch tree (redundant namespace declarations dropped),
   and placed by the same rule as ``xml.Placer``: each direct child of an anchor container
   is one string in a list, so the index / position rules apply unchanged.
 """
@@ -112,9 +112,10 @@ def _kids_el(tag: str, attrs: str, kids: list[str]) -> str:
 
 
 def _id(root: str, extension: str | None = None, tag: str = "id") -> str:
+    """``root`` is one of our OID constants (written as is); ``extension`` is data."""
     if extension is None:
-        return f'<{tag} root="{attr(root)}"/>'
-    return f'<{tag} extension="{attr(extension)}" root="{attr(root)}"/>'
+        return f'<{tag} root="{root}"/>'
+    return f'<{tag} extension="{attr(extension)}" root="{root}"/>'
 
 
 def _ts(tag: str, value: Nullable[PartialDate] | None, xsi_type: str | None = None) -> str:
@@ -123,7 +124,7 @@ def _ts(tag: str, value: Nullable[PartialDate] | None, xsi_type: str | None = No
     xsi = f' xsi:type="{xsi_type}"' if xsi_type else ""
     if isinstance(value, NullFlavor):
         return f'<{tag}{xsi} nullFlavor="{value.value}"/>'
-    return f'<{tag}{xsi} value="{attr(value.format())}"/>'
+    return f'<{tag}{xsi} value="{value.format()}"/>'  # digits and a sign only
 
 
 def _nullable_text(tag: str, value: Nullable[str] | None, attrs: str = "") -> str:
@@ -159,13 +160,27 @@ def _code(
     return f"<{tag}{_code_attrs(code, system, version, xsi_type)}/>"
 
 
+def _enum_code(tag: str, code: str, system: str, xsi_type: str | None = None) -> str:
+    """A code-list value: ``code`` is an ``E2BCode.code`` (the digits of an int member) and
+    ``system`` one of our OID constants, so neither needs escaping."""
+    xsi = f' xsi:type="{xsi_type}"' if xsi_type else ""
+    return f'<{tag}{xsi} code="{code}" codeSystem="{system}"/>'
+
+
+_MEDDRA_SYSTEM = f' codeSystem="{oids.MEDDRA}"'
+
+
 def _meddra_attrs(term: MedDRATerm, xsi_type: str | None = "CE") -> str:
-    return _code_attrs(term.code, oids.MEDDRA, term.version, xsi_type)
+    out = f' xsi:type="{xsi_type}"' if xsi_type else ""
+    out += f' code="{attr(term.code)}"{_MEDDRA_SYSTEM}'
+    if term.version:
+        out += f' codeSystemVersion="{attr(term.version)}"'
+    return out
 
 
 def _pq(tag: str, value: Quantity, xsi_type: str | None = None) -> str:
     xsi = f' xsi:type="{xsi_type}"' if xsi_type else ""
-    return f'<{tag}{xsi} value="{attr(format_decimal(value.value))}" unit="{attr(value.unit)}"/>'
+    return f'<{tag}{xsi} value="{format_decimal(value.value)}" unit="{attr(value.unit)}"/>'
 
 
 def _bl(tag: str, value: Nullable[bool]) -> str:
@@ -229,14 +244,31 @@ _TAG = re.compile(r"<([^\s/>]+)")
 _NS_PREFIX = f"{{{NS}}}"
 _WRAP_TAG = q("wrap")
 _WRAP_OPEN = f"<wrap{_NSDECL}>"
-_FRAGMENTS: dict[bytes, tuple[str, object]] = {}
+#: ``tostring(child)`` of an HL7 element read from a batch: the root's two declarations
+_PLAIN_FRAGMENT = re.compile(
+    rb'<([A-Za-z_][A-Za-z0-9_.\-]*) xmlns="urn:hl7-org:v3" '
+    rb'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"(?=[ />])'
+)
+#: anything lxml might write differently after a re-parse: character / entity references,
+#: CDATA, a DTD, non-ASCII bytes, further namespace declarations
+_NOT_PLAIN = re.compile(rb"&(?!amp;|lt;|gt;|quot;)|<!\[CDATA\[|[\x80-\xff]")
 
 
-def _fragment(xml: bytes) -> tuple[str, object]:
-    """A kept fragment as lxml writes it inside the batch tree, and its (qualified) tag."""
-    found = _FRAGMENTS.get(xml)
-    if found is not None:
-        return found
+def _fragment(ext: RegionalExtension) -> tuple[str, object]:
+    """A kept fragment as lxml writes it inside the batch tree, and its (qualified) tag.
+
+    Inside the tree the fragment's declarations of the root's two namespaces are redundant
+    and lxml drops them. When ``xml`` is what the parser had lxml write for an HL7 element
+    (``ext.lxml_output is ext.xml``) declaring just those two, and it holds nothing a
+    re-parse would change (character or entity references, CDATA), the declarations are cut
+    directly; every other fragment goes through lxml as the element builder did.
+    """
+    xml = ext.xml
+    if ext.lxml_output is xml:
+        m = _PLAIN_FRAGMENT.match(xml)
+        if m is not None and xml.count(b"xmlns") == 2 and _NOT_PLAIN.search(xml) is None:
+            name = m.group(1).decode("ascii")
+            return f"<{name}{xml[m.end() :].decode('ascii')}", _NS_PREFIX + name
     wrap = etree.Element(_WRAP_TAG, nsmap=NSMAP)
     fragment = etree.fromstring(xml, _SAFE_PARSER)
     wrap.append(fragment)
@@ -244,11 +276,7 @@ def _fragment(xml: bytes) -> tuple[str, object]:
     out = etree.tostring(wrap, encoding="UTF-8", xml_declaration=False).decode("utf-8")
     if not (out.startswith(_WRAP_OPEN) and out.endswith("</wrap>")):  # pragma: no cover
         raise AssertionError(f"unexpected fragment serialisation: {out[:200]!r}")
-    found = (out[len(_WRAP_OPEN) : -len("</wrap>")], fragment.tag)
-    if len(_FRAGMENTS) >= 4096:
-        _FRAGMENTS.clear()
-    _FRAGMENTS[xml] = found
-    return found
+    return out[len(_WRAP_OPEN) : -len("</wrap>")], fragment.tag
 
 
 class Placer:
@@ -274,7 +302,7 @@ class Placer:
             m = _TAG.match(k)
             tags.append(_NS_PREFIX + m.group(1) if m is not None else None)
         for ext in sorted(items, key=lambda e: e.position):
-            chunk, qtag = _fragment(ext.xml)
+            chunk, qtag = _fragment(ext)
             same = [i for i, t in enumerate(tags) if t == qtag]
             if ext.index < len(same):
                 at = same[ext.index]
@@ -378,7 +406,7 @@ def _investigation(icsr: ICSR, placer: Placer) -> str:
         value = f'<value xsi:type="ED"{lang}>{text(native.text)}</value>'
         k.append(_event(oids.OBS_NATIVE_SUMMARY, value + _author_code(oids.AUTHOR_NATIVE)))
     if rep.first_sender is not None:
-        entity = _code("code", rep.first_sender.code, oids.CL_FIRST_SENDER)
+        entity = _enum_code("code", rep.first_sender.code, oids.CL_FIRST_SENDER)
         k.append(_related("1", None, f"{_AUTHOR_OPEN}{entity}{_AUTHOR_CLOSE}"))
     for source in icsr.primary_sources:
         k.append(_primary_source(source))
@@ -401,13 +429,13 @@ def _investigation(icsr: ICSR, placer: Placer) -> str:
     if icsr.sender is not None:
         k.append(_sender(icsr.sender))
     if rep.report_type is not None:
-        value = _code("value", rep.report_type.code, oids.CL_REPORT_TYPE, xsi_type="CE")
+        value = _enum_code("value", rep.report_type.code, oids.CL_REPORT_TYPE, xsi_type="CE")
         k.append(_characteristic(oids.CHAR_REPORT_TYPE, value))
     if rep.other_case_ids_exist is not None:
         k.append(_characteristic(oids.CHAR_OTHER_CASE_IDS, _bl("value", rep.other_case_ids_exist)))
     if rep.nullification_amendment is not None:
         code = rep.nullification_amendment.code
-        value = _code("value", code, oids.CL_NULLIFICATION, xsi_type="CE")
+        value = _enum_code("value", code, oids.CL_NULLIFICATION, xsi_type="CE")
         k.append(_characteristic(oids.CHAR_NULLIFICATION, value))
     if rep.nullification_amendment_reason is not None:
         reason = text(rep.nullification_amendment_reason)
@@ -551,7 +579,7 @@ def _primary_source(src: PrimarySource) -> str:
         if isinstance(src.qualification, NullFlavor):
             qual = f'<code nullFlavor="{src.qualification.value}"/>'
         else:
-            qual = _code("code", src.qualification.code, oids.CL_QUALIFICATION)
+            qual = _enum_code("code", src.qualification.code, oids.CL_QUALIFICATION)
         person += f'<asQualifiedEntity classCode="QUAL">{qual}</asQualifiedEntity>'
     person += _country(src.country)
     if person:
@@ -567,7 +595,7 @@ _ASSIGNED = ' classCode="ASSIGNED"'
 def _sender(s: Sender) -> str:
     entity = ""
     if s.sender_type is not None:
-        entity = _code("code", s.sender_type.code, oids.CL_SENDER_TYPE)
+        entity = _enum_code("code", s.sender_type.code, oids.CL_SENDER_TYPE)
     entity += _addr(
         (
             ("streetAddressLine", s.street),
@@ -642,7 +670,7 @@ def _causality(k: list[str], drugs: tuple[Drug, ...]) -> None:
     for d in drugs:
         if d.role is None:
             continue
-        value = _code("value", d.role.code, oids.CL_DRUG_ROLE, xsi_type="CE")
+        value = _enum_code("value", d.role.code, oids.CL_DRUG_ROLE, xsi_type="CE")
         ref = _reference("subject2", "productUseReference", uid(d.id), "SBADM")
         k.append(_causality_el(oids.OBS_DRUG_ROLE, value + ref))
     for d in drugs:
@@ -738,7 +766,7 @@ def _sex(sex: object) -> str:
     if isinstance(sex, NullFlavor):
         return f'<administrativeGenderCode nullFlavor="{sex.value}"/>'
     if sex is not None:
-        return _code("administrativeGenderCode", sex.code, oids.SEX)  # type: ignore[attr-defined]
+        return _enum_code("administrativeGenderCode", sex.code, oids.SEX)  # type: ignore[attr-defined]
     return ""
 
 
@@ -807,13 +835,15 @@ def _vitals(
     if age_group is not None:
         code = age_group.code  # type: ignore[attr-defined]
         k.append(
-            _subject_obs(oids.OBS_AGE_GROUP, _code("value", code, oids.CL_AGE_GROUP, xsi_type="CE"))
+            _subject_obs(
+                oids.OBS_AGE_GROUP, _enum_code("value", code, oids.CL_AGE_GROUP, xsi_type="CE")
+            )
         )
     if weight is not None:
-        value = f'<value xsi:type="PQ" value="{attr(format_decimal(weight))}" unit="kg"/>'
+        value = f'<value xsi:type="PQ" value="{format_decimal(weight)}" unit="kg"/>'
         k.append(_subject_obs(oids.OBS_WEIGHT, value))
     if height is not None:
-        value = f'<value xsi:type="PQ" value="{attr(format_decimal(height))}" unit="cm"/>'
+        value = f'<value xsi:type="PQ" value="{format_decimal(height)}" unit="cm"/>'
         k.append(_subject_obs(oids.OBS_HEIGHT, value))
     if lmp is not None:
         k.append(_subject_obs(oids.OBS_LMP, _ts("value", lmp, "TS")))
@@ -916,7 +946,7 @@ def _study(study: Study, placer: Placer) -> str:
     elif number is not None:
         k.append(f'<id extension="{attr(number)}" root="{_STUDY_NUMBER}"/>')
     if study.study_type is not None:
-        k.append(_code("code", study.study_type.code, oids.CL_STUDY_TYPE))
+        k.append(_enum_code("code", study.study_type.code, oids.CL_STUDY_TYPE))
     k.append(_nullable_text("title", study.name))
     for reg in study.registrations:
         inner = ""
@@ -988,13 +1018,13 @@ def _reaction(r: Reaction, placer: Placer, seen: dict[str, int]) -> str:
         k.append(_pert(oids.OBS_TRANSLATION, value))
     if r.term_highlighted is not None:
         code = r.term_highlighted.code
-        value = _code("value", code, oids.CL_TERM_HIGHLIGHTED, xsi_type="CE")
+        value = _enum_code("value", code, oids.CL_TERM_HIGHLIGHTED, xsi_type="CE")
         k.append(_pert(oids.OBS_TERM_HIGHLIGHTED, value))
     flag = r.seriousness.flag
     for criterion, code in _CRITERION_CODES:
         k.append(_pert(code, _bl("value", flag(criterion))))
     if r.outcome is not None:
-        value = _code("value", r.outcome.code, oids.CL_OUTCOME, xsi_type="CE")
+        value = _enum_code("value", r.outcome.code, oids.CL_OUTCOME, xsi_type="CE")
         k.append(_pert(oids.OBS_OUTCOME, value))
     if r.medically_confirmed is not None:
         k.append(_pert(oids.OBS_MEDICAL_CONFIRMATION, _bl("value", r.medically_confirmed)))
@@ -1048,7 +1078,7 @@ def _test(t: LabTest) -> str:
     if t.result_text is not None:
         k.append(f'<value xsi:type="ED">{text(t.result_text)}</value>')
     if t.result_code is not None:
-        k.append(_code("interpretationCode", t.result_code.code, oids.CL_TEST_RESULT))
+        k.append(_enum_code("interpretationCode", t.result_code.code, oids.CL_TEST_RESULT))
     for bound_value, interp in ((t.normal_low, "L"), (t.normal_high, "H")):
         if bound_value is None:
             continue
@@ -1177,14 +1207,14 @@ def _drug(d: Drug, placer: Placer, seen: dict[str, int]) -> str:
     for row in d.reaction_assessments:
         if row.recurrence is None:
             continue
-        value = _code("value", row.recurrence.code, oids.CL_RECURRENCE, xsi_type="CE")
+        value = _enum_code("value", row.recurrence.code, oids.CL_RECURRENCE, xsi_type="CE")
         value += (
             f'<outboundRelationship1 typeCode="REFR">{_ACT_REF}'
             f'<id root="{attr(uid(row.reaction_id))}"/></actReference></outboundRelationship1>'
         )
         k.append(_obs("outboundRelationship2", "PERT", oids.OBS_RECURRENCE, value))
     for info in d.additional_info_codes:
-        value = _code("value", info.code, oids.CL_ADDITIONAL_INFO, xsi_type="CE")
+        value = _enum_code("value", info.code, oids.CL_ADDITIONAL_INFO, xsi_type="CE")
         k.append(_obs("outboundRelationship2", "REFR", oids.OBS_ADDITIONAL_INFO_CODE, value))
     if d.additional_info_text is not None:
         value = f'<value xsi:type="ST">{text(d.additional_info_text)}</value>'
@@ -1205,7 +1235,7 @@ def _drug(d: Drug, placer: Placer, seen: dict[str, int]) -> str:
     if d.action_taken is not None:
         k.append(
             '<inboundRelationship typeCode="CAUS"><act classCode="ACT" moodCode="EVN">'
-            f"{_code('code', d.action_taken.code, oids.CL_ACTION_TAKEN)}</act>"
+            f"{_enum_code('code', d.action_taken.code, oids.CL_ACTION_TAKEN)}</act>"
             "</inboundRelationship>"
         )
     k = placer.place(anchor, k)

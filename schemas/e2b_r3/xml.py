@@ -6,7 +6,6 @@ Parsing walks children directly (no per-call XPath compilation); building uses
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any
@@ -46,23 +45,60 @@ def local(el: Element) -> str:
     return tag[_NS_LEN:] if tag.startswith(_NS_PREFIX) else tag
 
 
-def kids(el: Element) -> Iterator[tuple[str, Element]]:
-    """Element children (comments and PIs skipped) with their local names."""
+_LOCAL_NAMES: dict[str, str] = {}
+
+
+def kids(el: Element) -> list[tuple[str, Element]]:
+    """Element children (comments and PIs skipped) with their local names.
+
+    A list, not a generator (resuming a generator per child costs as much as the child);
+    local names come from a small cache keyed by the qualified tag.
+    """
+    out = []
+    names = _LOCAL_NAMES
     for child in el:
         tag = child.tag
-        if isinstance(tag, str):
-            yield (tag[_NS_LEN:] if tag.startswith(_NS_PREFIX) else tag), child
+        if tag.__class__ is str:
+            name = names.get(tag)
+            if name is None:
+                name = tag[_NS_LEN:] if tag.startswith(_NS_PREFIX) else tag
+                if len(names) < 4096:
+                    names[tag] = name
+            out.append((name, child))
+    return out
 
 
 def first(el: Element | None, tag: str) -> Element | None:
     """First child named ``tag`` (a direct scan: cheaper than ``find`` on HL7's small nodes)."""
     if el is None:
         return None
-    qtag = q(tag)
+    qtag = _NS_PREFIX + tag
     for child in el:
         if child.tag == qtag:
             return child
     return None
+
+
+def child_map(el: Element | None) -> dict[str, Element]:
+    """``first(el, tag)`` for every tag at once: the first HL7 child per local name, one pass."""
+    out: dict[str, Element] = {}
+    if el is None:
+        return out
+    for child in el:
+        tag = child.tag
+        if tag.__class__ is str and tag.startswith(_NS_PREFIX):
+            name = tag[_NS_LEN:]
+            if name not in out:
+                out[name] = child
+    return out
+
+
+def code_in(children: dict[str, Element]) -> tuple[str | None, str | None]:
+    """``code_of`` over a ``child_map``."""
+    c = children.get("code")
+    if c is None:
+        return None, None
+    return c.get("code"), c.get("codeSystem")
 
 
 def path(el: Element | None, *tags: str) -> Element | None:
@@ -325,20 +361,26 @@ _SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, remove_b
 class Extras:
     """Collects unmodelled child elements while parsing (see ``RegionalExtension``)."""
 
-    __slots__ = ("items",)
+    __slots__ = ("_parent", "_siblings", "items")
 
     def __init__(self) -> None:
         self.items: list[RegionalExtension] = []
+        self._parent: Element | None = None
+        self._siblings: list[tuple[Element, str]] = []
 
     def keep(self, anchor: str, parent: Element, child: Element) -> None:
+        if parent is not self._parent:  # several kept children of one parent: list it once
+            self._parent = parent
+            self._siblings = [(s, t) for s in parent if (t := s.tag).__class__ is str]
+        ctag = child.tag
         tag = local(child)
         index = 0
         position = 0
-        for _, sibling in kids(parent):
+        for sibling, stag in self._siblings:
             if sibling is child:
                 break
             position += 1
-            if sibling.tag == child.tag:
+            if stag == ctag:
                 index += 1
         self.items.append(
             RegionalExtension(
@@ -346,7 +388,8 @@ class Extras:
                 tag=tag,
                 index=index,
                 position=position,
-                xml=etree.tostring(child, with_tail=False),
+                xml=(xml := etree.tostring(child, with_tail=False)),
+                lxml_output=xml,
             )
         )
 

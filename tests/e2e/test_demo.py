@@ -15,6 +15,7 @@ pytestmark = pytest.mark.e2e
 def test_demo_takes_one_report_from_acceptance_to_a_published_case_event(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ICSR_")}
     env["ICSR_HTTP_PORT"] = "0"
+    env["ICSR_SMTP_LISTEN_PORT"] = "0"
     result = subprocess.run(
         [sys.executable, "-m", "gateway", "demo", "--exit"],
         cwd=tmp_path,

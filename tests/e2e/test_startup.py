@@ -46,7 +46,7 @@ def test_gateway_with_no_configuration_is_ready_within_15_seconds(tmp_path: Path
         body = httpx.get("http://127.0.0.1:8080/readyz").json()
         assert body == {
             "status": "ready",
-            "checks": {"store": True, "broker": True, "consumers": True},
+            "checks": {"store": True, "broker": True, "consumers": True, "smtp": True},
         }
         assert (tmp_path / "var" / "gateway.sqlite3").exists()
     finally:

@@ -20,6 +20,7 @@ class GatewayProcess:
             **os.environ,
             "ICSR_DATA_DIR": str(data_dir),
             "ICSR_HTTP_PORT": "0",
+            "ICSR_SMTP_LISTEN_PORT": "0",
             "ICSR_LOG_FORMAT": "json",
             **env,
         }

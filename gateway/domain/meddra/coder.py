@@ -27,7 +27,6 @@ distribution simply has Spanish names).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -40,7 +39,6 @@ from gateway.domain.meddra.normalise import (
     exact_key,
     normalised_keys,
     skeleton,
-    sorted_keys,
 )
 from gateway.domain.values import MedDRATerm
 
@@ -163,6 +161,10 @@ def _contradicts(a: dict[str, int], b: dict[str, int]) -> bool:
     return any(axis in b and b[axis] != sign for axis, sign in a.items())
 
 
+def _sorted_readings(readings: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(" ".join(sorted(r.split())) for r in readings))
+
+
 def _typo_similarity(a: str, b: str) -> float:
     """100 * (1 - edits / longer length), an adjacent transposition costing half an edit."""
     longest = max(len(a), len(b))
@@ -194,9 +196,11 @@ class MedDRACoder:
         self.fuzzy_threshold = float(fuzzy_threshold)
         self.review_threshold = float(review_threshold)
         self._targets: dict[str, _Target] = {}
-        self._exact = self._index(lambda name: (exact_key(name),))
-        self._ordered = self._index(normalised_keys)
-        self._sorted = self._index(sorted_keys)
+        llts = list(dictionary.llts.values())
+        readings = [normalised_keys(llt.name) for llt in llts]  # the costly step, done once
+        self._exact = self._index(llts, [(exact_key(llt.name),) for llt in llts])
+        self._ordered = self._index(llts, readings)
+        self._sorted = self._index(llts, [_sorted_readings(r) for r in readings])
         self._fuzzy_keys = list(self._sorted)
         self._fuzzy_targets = list(self._sorted.values())
         self._fuzzy_skeletons = [skeleton(key) for key in self._fuzzy_keys]
@@ -204,11 +208,13 @@ class MedDRACoder:
 
     # -- index building ------------------------------------------------------------------
 
-    def _index(self, keys_of: Callable[[str], tuple[str, ...]]) -> dict[str, _Target]:
+    def _index(
+        self, llts: list[LowestLevelTerm], keys: list[tuple[str, ...]]
+    ) -> dict[str, _Target]:
         """Key -> target; a name's first reading outranks another name's second reading."""
         readings: list[dict[str, list[LowestLevelTerm]]] = [{}, {}]
-        for llt in self.dictionary.llts.values():
-            for reading, key in enumerate(keys_of(llt.name)[:2]):
+        for llt, llt_keys in zip(llts, keys, strict=True):
+            for reading, key in enumerate(llt_keys[:2]):
                 if key:
                     readings[reading].setdefault(key, []).append(llt)
         index: dict[str, _Target] = {}
@@ -281,7 +287,7 @@ class MedDRACoder:
             target = self._ordered.get(reading)
             if target is not None:
                 return self._result(verbatim, target, NORMALISED_SCORE, "normalised")
-        ordered = [" ".join(sorted(reading.split())) for reading in readings]
+        ordered = _sorted_readings(readings)
         for reading in ordered:
             target = self._sorted.get(reading)
             if target is not None:

@@ -34,8 +34,10 @@ _MONTHS = {
 _MONTH = "(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
 _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th|º|o)?"
 _YEAR = r"(?P<year>(?:19|20)\d\d)"
-_NUM_WORD = r"(?P<n>\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|couple of|" \
+_NUM_WORD = (
+    r"(?P<n>\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|couple of|"
     r"few|un|una|uno|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|unos|unas)"
+)
 _UNIT = r"(?P<unit>hours?|days?|weeks?|months?|years?|horas?|dias?|semanas?|mes|meses|anos?)"
 
 _PATTERNS = [
@@ -141,13 +143,19 @@ def find_dates(doc: Doc, received_at: datetime, *, month_first: bool = False) ->
                 add(_make(year, month, day), m.span())
             else:
                 month = _MONTHS[groups["month"]]
-                day = int(groups["day"]) if groups.get("day") else None
-                if groups["month"] in {"may", "mar"} and day is None and not groups.get("year"):
+                day_or_none = int(groups["day"]) if groups.get("day") else None
+                if (
+                    groups["month"] in {"may", "mar"}
+                    and day_or_none is None
+                    and not groups.get("year")
+                ):
                     continue  # "may" and "mar" alone are words, not months
-                year = int(groups["year"]) if groups.get("year") else _infer_year(
-                    month, day, received
+                year = (
+                    int(groups["year"])
+                    if groups.get("year")
+                    else _infer_year(month, day_or_none, received)
                 )
-                add(_make(year, month, day), m.span())
+                add(_make(year, month, day_or_none), m.span())
     for m in _RELATIVE.finditer(text):
         days = 1 if m.group("yday") else 2 if m.group("dby") else 0
         when = PartialDate.from_date(received - timedelta(days=days), DatePrecision.DAY)

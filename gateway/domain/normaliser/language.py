@@ -8,25 +8,25 @@ marked ``derived`` with low confidence.
 from __future__ import annotations
 
 from gateway.domain.normaliser.model import Extracted
-from gateway.domain.normaliser.text import Doc
+from gateway.domain.normaliser.text import Doc, words
 
 __all__ = ["ISO_639_2", "detect_language"]
 
 #: ISO 639-1 -> ISO 639-2 (E2B E.i.1.1b, H.5.r.1b)
 ISO_639_2 = {"en": "eng", "es": "spa"}
 
-_SPANISH = frozenset(
+_SPANISH = words(
     "el la los las del que y de en por para con una uno pero muy mi mis su sus le les "
     "lo se es esta este estoy estaba fue tiene tengo tenia desde hace dias semanas meses "
     "anos tomo tomando tome empece empezo dolor mucho mucha tambien ademas despues "
     "cuando porque hola buenas gracias saludos ayer hoy mañana senora paciente medico "
-    "pastilla pastillas comprimido comprimidos".split()
+    "pastilla pastillas comprimido comprimidos"
 )
-_ENGLISH = frozenset(
+_ENGLISH = words(
     "the and of to in is was were with for my his her she he it that this have has had "
     "after before took taking take started days weeks months years old but not very "
     "hi hello thanks regards yesterday today doctor patient since been got which would "
-    "developed tablet tablets pills".split()
+    "developed tablet tablets pills"
 )
 
 

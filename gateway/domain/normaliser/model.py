@@ -121,8 +121,14 @@ class PatientDraft:
         """Any of initials, age, age group, sex, date of birth or gestation is known."""
         return any(
             f is not None
-            for f in (self.initials, self.age, self.age_group, self.sex, self.birth_date,
-                      self.gestation)
+            for f in (
+                self.initials,
+                self.age,
+                self.age_group,
+                self.sex,
+                self.birth_date,
+                self.gestation,
+            )
         ) or (self.pregnant is not None and self.pregnant.value)
 
 
@@ -175,4 +181,3 @@ class DateMention:
     date: PartialDate
     span: tuple[int, int]
     relative: bool = False
-

@@ -17,42 +17,44 @@ from gateway.domain.codes import ReactionOutcome
 from gateway.domain.normaliser.context import is_negated
 from gateway.domain.normaliser.lexicon import GENERIC_TERMS, lexicon_index
 from gateway.domain.normaliser.model import DateMention, Extracted, ReactionDraft
-from gateway.domain.normaliser.text import Doc
+from gateway.domain.normaliser.text import Doc, Token, words
 from gateway.domain.values import Quantity
 
 __all__ = ["extract_reactions"]
 
 _INDEX = lexicon_index()
-_MODIFIERS = frozenset(
+_MODIFIERS = words(
     "severe mild bad terrible awful horrible intense strong itchy red painful sudden slight "
     "extreme generalised generalized persistent constant very really huge massive sharp "
     "burning raised widespread blotchy blistering fuerte fuertes intenso intensa intensos "
     "intensas leve leves severo severa severos severas tremendo tremenda ligero ligera "
-    "mucho mucha muchos muchas horribles terribles persistente".split()
+    "mucho mucha muchos muchas horribles terribles persistente"
 )
-_BODY = frozenset(
+_INTENSIFIERS = words("very really so too quite extremely muy tan bastante super")
+_BODY = words(
     "arm arms leg legs face chest back hand hands feet foot neck body skin stomach belly "
     "tummy mouth lips eyes ankles scalp torso trunk abdomen thighs cuerpo brazos brazo "
     "piernas pierna cara pecho espalda manos mano pies pie cuello piel barriga boca labios "
-    "ojos tobillos tronco muslos".split()
+    "ojos tobillos tronco muslos"
 )
-_BODY_PREP = frozenset("on in over across around en por".split())
-_DETERMINERS = frozenset(
-    "my his her the their both mi su sus la el las los todo toda all a an".split()
+_BODY_PREP = words("on in over across around all en por")
+_DETERMINERS = words("my his her the their both mi su sus la el las los todo toda all a an")
+_INDICATION_LINKS = words("for para por against contra treat tratar because")
+_INDICATION_SKIP = _DETERMINERS | words(
+    "some occasional chronic cronica cronico un una mild bad severe"
 )
-_INDICATION_LINKS = frozenset("for para against contra treat tratar because".split())
-_INDICATION_SKIP = _DETERMINERS | frozenset("some occasional chronic cronica cronico un una "
-                                             "mild bad severe".split())
-_MEDICATION_VERBS = frozenset(
+_MEDICATION_VERBS = words(
     "take takes took taking taken prescribed prescribe given started start starting using "
     "use uses on toma tomo tome tomaba tomando tomar receto recetaron recetado recetada "
     "prescribio prescribieron pautaron pautado empezo empece comenzo usa usando uso "
-    "medication medicine tratamiento treatment indicated indicacion indication".split()
+    "medication medicine tratamiento treatment indicated indicacion indication"
 )
-_HOSPITAL = frozenset("admitted hospital hospitalised hospitalized ingresada ingresado "
-                      "ingreso hospitalizada hospitalizado urgencias".split())
+_HOSPITAL = words(
+    "admitted hospital hospitalised hospitalized ingresada ingresado "
+    "ingreso hospitalizada hospitalizado urgencias"
+)
 _HISTORY = re.compile(
-    r"\b(?:history\s+of|h/o|known|suffers\s+from|suffering\s+from|has\s+had|chronic|"
+    r"\b(?:history\s+of|h/o|known|suffers\s+from|suffering\s+from|chronic|"
     r"antecedentes?\s+de|sufre\s+de|padece(?:\s+de)?|previous|prior|conocida\s+de|"
     r"diagnosticada\s+hace|diagnosed\s+years)\b[^.;]*$"
 )
@@ -64,30 +66,66 @@ _EVENT_VERBS = re.compile(
     r"(?:(?:a|an|some|una|un|unos|unas|mucha|mucho)\s+)?",
     re.IGNORECASE,
 )
-_STOP = frozenset(
+_LAB = re.compile(
+    r"\b(?P<test>inr|alt|ast|ck|cpk|gpt|got|creatinine|creatinina|bilirubin|bilirrubina)\s+"
+    r"(?:was|were|is|of|at|above|over|de|en|>|:|up\s+to|rose\s+to|subio\s+a)\s*(?:>\s*)?\d+"
+    r"(?:[.,]\d+)?"
+)
+_LAB_TERMS = {
+    "inr": "INR increased", "alt": "Alanine aminotransferase increased",
+    "gpt": "Alanine aminotransferase increased", "ast": "Aspartate aminotransferase increased",
+    "got": "Aspartate aminotransferase increased", "ck": "Blood creatine phosphokinase increased",
+    "cpk": "Blood creatine phosphokinase increased", "creatinine": "Blood creatinine increased",
+    "creatinina": "Blood creatinine increased", "bilirubin": "Blood bilirubin increased",
+    "bilirrubina": "Blood bilirubin increased",
+}  # fmt: skip
+_WEIGHT_CHANGE = re.compile(
+    r"\b(?:(?P<loss>lost|perdi|perdio|baje|bajo|adelgace|adelgazo)|(?P<gain>gained|put\s+on|"
+    r"subi|subio|engorde|engordo|aumente|aumento))\s+(?:about\s+|around\s+|unos\s+)?"
+    r"\d+(?:[.,]\d+)?\s*(?:kg|kgs|kilos?|lbs?|pounds|stone)\b"
+)
+_CAUSE_QUESTION = re.compile(
+    r"\b(?:cause|causes|causing|causar|causa|provocar|provoca|producir|"
+    r"produce|give\s+you|dar)\b"
+)
+_STOP = words(
     "and or after with when because which that on at since for from y o tras con cuando "
-    "porque que el la desde hace durante por en de del al to the a".split()
+    "porque que el la desde hace durante por en de del al to the a"
 )
 _OUTCOMES: tuple[tuple[ReactionOutcome, re.Pattern[str]], ...] = (
     (ReactionOutcome.FATAL, re.compile(r"\b(?:died|passed\s+away|fallecio|murio)\b")),
-    (ReactionOutcome.RECOVERED_WITH_SEQUELAE, re.compile(
-        r"\b(?:sequelae|permanent\s+damage|scarring|secuelas|cicatrices)\b")),
-    (ReactionOutcome.NOT_RECOVERED, re.compile(
-        r"\b(?:still\s+(?:has|have|had|having|is|suffers|gets)|not\s+(?:yet\s+)?recovered|"
-        r"hasn\W?t\s+(?:recovered|gone|resolved)|has\s+not\s+(?:recovered|resolved)|persists|"
-        r"persisting|ongoing|no\s+improvement|sigue\s+(?:con|teniendo|igual)|persiste|"
-        r"todavia\s+(?:tiene|tengo|le|me)|aun\s+(?:tiene|tengo)|no\s+ha\s+mejorado|"
-        r"no\s+se\s+ha\s+(?:recuperado|resuelto|quitado))\b")),
-    (ReactionOutcome.RECOVERING, re.compile(
-        r"\b(?:recovering|improving|getting\s+better|better\s+now|is\s+better|slowly\s+better|"
-        r"mejorando|va\s+mejor|esta\s+mejor|estoy\s+mejor|ha\s+mejorado|en\s+recuperacion|"
-        r"se\s+esta\s+recuperando)\b")),
-    (ReactionOutcome.RECOVERED, re.compile(
-        r"\b(?:recovered|resolved|went\s+away|gone\s+away|disappeared|cleared\s+up|"
-        r"cleared|back\s+to\s+normal|is\s+fine\s+now|fine\s+now|se\s+recupero|"
-        r"se\s+ha\s+recuperado|recuperad[oa]|se\s+resolvio|desaparecio|desaparecieron|"
-        r"se\s+(?:le|me)\s+quito|se\s+(?:le|me)\s+quitaron|ya\s+esta\s+bien|ya\s+estoy\s+bien|"
-        r"remitio|cedio|se\s+fue)\b")),
+    (
+        ReactionOutcome.RECOVERED_WITH_SEQUELAE,
+        re.compile(r"\b(?:sequelae|permanent\s+damage|scarring|secuelas|cicatrices)\b"),
+    ),
+    (
+        ReactionOutcome.NOT_RECOVERED,
+        re.compile(
+            r"\b(?:still\s+(?:has|have|had|having|is|suffers|gets)|not\s+(?:yet\s+)?recovered|"
+            r"hasn\W?t\s+(?:recovered|gone|resolved)|has\s+not\s+(?:recovered|resolved)|persists|"
+            r"persisting|ongoing|no\s+improvement|sigue\s+(?:con|teniendo|igual)|persiste|"
+            r"todavia\s+(?:tiene|tengo|le|me)|aun\s+(?:tiene|tengo)|no\s+ha\s+mejorado|"
+            r"no\s+se\s+ha\s+(?:recuperado|resuelto|quitado))\b"
+        ),
+    ),
+    (
+        ReactionOutcome.RECOVERING,
+        re.compile(
+            r"\b(?:recovering|improving|getting\s+better|better\s+now|is\s+better|slowly\s+better|"
+            r"mejorando|va\s+mejor|esta\s+mejor|estoy\s+mejor|ha\s+mejorado|en\s+recuperacion|"
+            r"se\s+esta\s+recuperando)\b"
+        ),
+    ),
+    (
+        ReactionOutcome.RECOVERED,
+        re.compile(
+            r"\b(?:recovered|resolved|went\s+away|gone\s+away|disappeared|cleared\s+up|"
+            r"cleared|back\s+to\s+normal|is\s+fine\s+now|fine\s+now|se\s+recupero|"
+            r"se\s+ha\s+recuperado|recuperad[oa]|se\s+resolvio|desaparecio|desaparecieron|"
+            r"se\s+(?:le|me)\s+quito|se\s+(?:le|me)\s+quitaron|ya\s+esta\s+bien|ya\s+estoy\s+bien|"
+            r"remitio|cedio|se\s+fue)\b"
+        ),
+    ),
 )
 
 
@@ -99,6 +137,19 @@ class _Hit:
     confidence: float
 
 
+def _match_at(tokens: list[Token], i: int, phrase: tuple[str, ...]) -> int:
+    """Tokens consumed matching ``phrase`` at ``i`` ("pulso muy lento" fits "pulso lento"),
+    or 0."""
+    j = i + 1
+    for word in phrase[1:]:
+        while j < len(tokens) and tokens[j].text in _INTENSIFIERS and tokens[j].text != word:
+            j += 1
+        if j >= len(tokens) or tokens[j].text != word:
+            return 0
+        j += 1
+    return j - i
+
+
 def _lexicon_hits(doc: Doc, blocked: list[tuple[int, int]]) -> list[_Hit]:
     hits: list[_Hit] = []
     tokens = doc.tokens
@@ -106,10 +157,8 @@ def _lexicon_hits(doc: Doc, blocked: list[tuple[int, int]]) -> list[_Hit]:
     while i < len(tokens):
         found: tuple[int, str] | None = None
         for phrase, term in _INDEX.get(tokens[i].text, ()):
-            n = len(phrase)
-            if i + n <= len(tokens) and all(
-                tokens[i + k].text == phrase[k] for k in range(1, n)
-            ):
+            n = _match_at(tokens, i, phrase)
+            if n:
                 found = (n, term)
                 break
         if found is None:
@@ -123,12 +172,25 @@ def _lexicon_hits(doc: Doc, blocked: list[tuple[int, int]]) -> list[_Hit]:
     return hits
 
 
-def _verb_hits(doc: Doc, taken: list[tuple[int, int]], blocked: list[tuple[int, int]]) -> list[_Hit]:
+def _pattern_hits(doc: Doc, blocked: list[tuple[int, int]]) -> list[_Hit]:
+    """Lab values ("INR was 5.2") and weight changes ("lost 5 kg", "subí 10 kilos")."""
+    hits = []
+    for m in _LAB.finditer(doc.folded):
+        hits.append(_Hit(m.start(), m.end(), _LAB_TERMS[m.group("test")], 0.7))
+    for m in _WEIGHT_CHANGE.finditer(doc.folded):
+        term = "Weight loss" if m.group("loss") else "Weight gain"
+        hits.append(_Hit(m.start(), m.end(), term, 0.8))
+    return [h for h in hits if not any(s < h.end and h.start < e for s, e in blocked)]
+
+
+def _verb_hits(
+    doc: Doc, taken: list[tuple[int, int]], blocked: list[tuple[int, int]]
+) -> list[_Hit]:
     """Events after event verbs that the vocabulary does not know."""
     hits: list[_Hit] = []
     for m in _EVENT_VERBS.finditer(doc.folded):
         after = doc.tokens_after(m.end(), 4, ceiling=doc.clause_at(m.end())[1])
-        words = []
+        words: list[Token] = []
         for token in after:
             if token.text in _STOP or token.text.isdigit():
                 break
@@ -152,8 +214,9 @@ def _is_indication(doc: Doc, hit: _Hit, product_spans: list[tuple[int, int]]) ->
         k -= 1
     if k < 0 or before[k].text not in _INDICATION_LINKS:
         label = doc.folded[max(s_start, hit.start - 25) : hit.start]
-        return bool(re.search(r"(?:indication|indicacion|reason\s+for\s+use|motivo)\s*:?\s*$",
-                              label))
+        return bool(
+            re.search(r"(?:indication|indicacion|reason\s+for\s+use|motivo)\s*:?\s*$", label)
+        )
     context = before[:k]
     if any(t.text in _HOSPITAL for t in context):
         return False
@@ -188,9 +251,7 @@ def _expand(doc: Doc, hit: _Hit) -> tuple[int, int]:
     return start, end
 
 
-def _outcomes(
-    doc: Doc, drafts: list[ReactionDraft]
-) -> list[ReactionDraft]:
+def _outcomes(doc: Doc, drafts: list[ReactionDraft]) -> list[ReactionDraft]:
     by_sentence: dict[int, list[int]] = {}
     for i, d in enumerate(drafts):
         span = d.verbatim.span or (0, 0)
@@ -247,39 +308,72 @@ def extract_reactions(
 ) -> list[ReactionDraft]:
     """Reactions in text order, one per distinct event."""
     del language  # both vocabularies are searched: reports mix languages
-    hits = _lexicon_hits(doc, product_spans)
+    patterns = _pattern_hits(doc, product_spans)
+    taken = [(h.start, h.end) for h in patterns]
+    hits = patterns + _lexicon_hits(doc, product_spans + taken)
     taken = [(h.start, h.end) for h in hits]
     hits += _verb_hits(doc, taken, product_spans)
     hits.sort(key=lambda h: h.start)
+    hits = _drop_modifier_hits(doc, hits)
     kept: list[_Hit] = []
     for hit in hits:
         if is_negated(doc, hit.start, hit.end):
             continue
         if _is_indication(doc, hit, product_spans) or _is_history(doc, hit):
             continue
+        if doc.is_question(hit.start) and _CAUSE_QUESTION.search(
+            doc.folded[slice(*doc.sentence_at(hit.start))]
+        ):
+            continue  # "can X cause pancreatitis?" asks, it does not report
         kept.append(hit)
+    kept = _merge_parentheticals(doc, kept)
+    present = {h.term for h in kept if h.term is not None}
     drafts: list[ReactionDraft] = []
     seen_terms: set[str] = set()
+    seen_text: list[str] = []
     for hit in kept:
+        words = doc.folded[hit.start : hit.end]
         if hit.term is not None:
             if hit.term in seen_terms:
                 continue
-            if hit.term in GENERIC_TERMS and _specific_nearby(doc, hit, kept):
+            if present & GENERIC_TERMS.get(hit.term, frozenset()):
                 continue
             seen_terms.add(hit.term)
+        if any(re.search(rf"\b{re.escape(words)}\b", earlier) for earlier in seen_text):
+            continue  # "the rash" again after "itchy rash"
         start, end = _expand(doc, hit)
+        seen_text.append(doc.folded[start:end])
         verbatim = Extracted(doc.text[start:end], (start, end), hit.confidence)
         drafts.append(ReactionDraft(verbatim=verbatim, term_hint=hit.term))
     drafts = _onsets(doc, drafts, dates, latencies)
     return _outcomes(doc, drafts)
 
 
-def _specific_nearby(doc: Doc, hit: _Hit, hits: list[_Hit]) -> bool:
-    sentence = doc.sentence_at(hit.start)
-    return any(
-        other is not hit
-        and other.term is not None
-        and other.term not in GENERIC_TERMS
-        and sentence[0] <= other.start < sentence[1]
-        for other in hits
-    )
+def _drop_modifier_hits(doc: Doc, hits: list[_Hit]) -> list[_Hit]:
+    """ "itchy" right before "rash" is part of that event, not an event of its own."""
+    out = []
+    for i, hit in enumerate(hits):
+        following = hits[i + 1] if i + 1 < len(hits) else None
+        if (
+            following is not None
+            and doc.folded[hit.start : hit.end] in _MODIFIERS
+            and doc.text[hit.end : following.start].strip(" ,") == ""
+        ):
+            continue
+        out.append(hit)
+    return out
+
+
+def _merge_parentheticals(doc: Doc, hits: list[_Hit]) -> list[_Hit]:
+    """ "low white cells (leukopenia)", "a blood clot (DVT)": one event, the specific term."""
+    out: list[_Hit] = []
+    for hit in hits:
+        if out:
+            last = out[-1]
+            between = doc.text[last.end : hit.start]
+            if between.strip() == "(" and doc.text[hit.end : hit.end + 1] == ")":
+                term = hit.term if hit.term is not None else last.term
+                out[-1] = _Hit(last.start, hit.end + 1, term, max(last.confidence, hit.confidence))
+                continue
+        out.append(hit)
+    return out

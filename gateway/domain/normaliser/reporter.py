@@ -13,7 +13,7 @@ import re
 
 from gateway.domain.codes import Qualification
 from gateway.domain.normaliser.model import ChannelContext, Extracted, ReporterDraft
-from gateway.domain.normaliser.text import Doc
+from gateway.domain.normaliser.text import Doc, words
 
 __all__ = ["CALLING_CODES", "country_from_email", "country_from_phone", "extract_reporter"]
 
@@ -33,45 +33,84 @@ CALLING_CODES: dict[str, str] = {
     "595": "PY", "598": "UY", "971": "AE", "972": "IL", "966": "SA",
     "1787": "PR", "1809": "DO", "1829": "DO", "1849": "DO",
 }  # fmt: skip
-_GENERIC_TLDS = frozenset("com org net edu gov info biz io co mil int eu".split())
+_GENERIC_TLDS = words("com org net edu gov info biz io co mil int eu")
 _TLD_COUNTRY = {"uk": "GB"}
 
 _SELF = r"(?:i\s+am|i\W?m|im|as|soy|como)\s+(?:a|an|the|el|la|un|una)?\s*(?:[a-z]+\s+)?"
 _QUALIFICATION_CUES: tuple[tuple[Qualification, re.Pattern[str], float], ...] = (
-    (Qualification.PHYSICIAN, re.compile(
-        _SELF + r"(?:physician|doctor|gp|general\s+practitioner|consultant|cardiologist|"
-        r"dermatologist|psychiatrist|neurologist|oncologist|paediatrician|pediatrician|"
-        r"surgeon|internist|rheumatologist|endocrinologist|gastroenterologist|registrar|"
-        r"medic[oa]|doctora|pediatra|cardiolog[oa]|dermatolog[oa]|psiquiatra|neurolog[oa]|"
-        r"oncolog[oa]|cirujan[oa]|internista|reumatolog[oa]|endocrino|neumolog[oa]|"
-        r"medic[oa]\s+de\s+(?:familia|cabecera))\b"), 0.9),
-    (Qualification.PHYSICIAN, re.compile(
-        r"\b(?:this\s+is\s+dr|dr\.?\s+[a-z]+\s+here|le\s+escribe\s+(?:el|la)\s+(?:dr|dra)|"
-        r"les\s+escribe\s+(?:el|la)\s+(?:dr|dra)|i\s+prescribed|le\s+(?:receté|recete|"
-        r"prescribi|paute)|(?:my|our)\s+patient|(?:mi|nuestr[oa])\s+paciente|"
-        r"in\s+my\s+(?:clinic|practice)|en\s+mi\s+consulta|en\s+consulta)\b"), 0.8),
-    (Qualification.PHARMACIST, re.compile(
-        _SELF + r"(?:pharmacist|farmaceutic[oa])\b"), 0.9),
-    (Qualification.PHARMACIST, re.compile(
-        r"\b(?:(?:our|my)\s+pharmacy|(?:nuestra|mi)\s+farmacia|farmacia\s+donde\s+trabajo|"
-        r"pharmacy\s+where\s+i\s+work|(?:a|one\s+of\s+our)\s+customers?|"
-        r"un[ao]?\s+client[ae]\s+de\s+la\s+farmacia)\b"), 0.7),
-    (Qualification.OTHER_HEALTH_PROFESSIONAL, re.compile(
-        _SELF + r"(?:nurse|midwife|dentist|physiotherapist|paramedic|enfermer[oa]|matrona|"
-        r"dentista|fisioterapeuta|auxiliar\s+de\s+enfermeria|tecnico\s+sanitario)\b"), 0.9),
-    (Qualification.LAWYER, re.compile(
-        _SELF + r"(?:attorney|lawyer|solicitor|abogad[oa])\b|\b(?:law\s+firm|bufete|"
-        r"on\s+behalf\s+of\s+my\s+client)\b"), 0.85),
+    (
+        Qualification.PHYSICIAN,
+        re.compile(
+            _SELF + r"(?:physician|doctor|gp|general\s+practitioner|consultant|cardiologist|"
+            r"dermatologist|psychiatrist|neurologist|oncologist|paediatrician|pediatrician|"
+            r"surgeon|internist|rheumatologist|endocrinologist|gastroenterologist|registrar|"
+            r"medic[oa]|doctora|pediatra|cardiolog[oa]|dermatolog[oa]|psiquiatra|neurolog[oa]|"
+            r"oncolog[oa]|cirujan[oa]|internista|reumatolog[oa]|endocrino|neumolog[oa]|"
+            r"medic[oa]\s+de\s+(?:familia|cabecera|atencion\s+primaria))\b"
+            r"|\b(?:this\s+is\s+dr|dr\.?\s+[a-z]+\s+here|(?:le|les)\s+escribe\s+(?:el|la)\s+"
+            r"(?:dr|dra)|(?:doctor|gp|physician)\s+here)\b"
+        ),
+        0.9,
+    ),
+    (
+        Qualification.PHARMACIST,
+        re.compile(_SELF + r"(?:pharmacist|farmaceutic[oa])\b|\bpharmacist\s+here\b"),
+        0.9,
+    ),
+    (
+        Qualification.OTHER_HEALTH_PROFESSIONAL,
+        re.compile(
+            _SELF + r"(?:nurse|midwife|dentist|physiotherapist|paramedic|enfermer[oa]|matrona|"
+            r"dentista|fisioterapeuta|auxiliar\s+de\s+enfermeria|tecnico\s+sanitario)\b"
+            r"|\b(?:nurse|midwife)\s+here\b"
+        ),
+        0.9,
+    ),
+    (
+        Qualification.LAWYER,
+        re.compile(
+            _SELF + r"(?:attorney|lawyer|solicitor|abogad[oa])\b|\b(?:law\s+firm|bufete|"
+            r"on\s+behalf\s+of\s+my\s+client)\b"
+        ),
+        0.85,
+    ),
+    (
+        Qualification.PHARMACIST,
+        re.compile(
+            r"\b(?:(?:our|my)\s+pharmacy|(?:nuestra|mi)\s+farmacia|farmacia\s+donde\s+trabajo|"
+            r"pharmacy\s+where\s+i\s+work|(?:a|one\s+of\s+our)\s+customers?|"
+            r"un[ao]?\s+client[ae]\s+de\s+la\s+farmacia)\b"
+        ),
+        0.7,
+    ),
+    (
+        Qualification.PHYSICIAN,
+        re.compile(
+            r"\b(?:i\s+prescribed|le\s+(?:recete|prescribi|paute)|(?:my|our)\s+patient|"
+            r"(?:mi|nuestr[oa])\s+paciente|in\s+my\s+(?:clinic|practice)|en\s+mi\s+consulta)\b"
+        ),
+        0.75,
+    ),
 )
 _SIGNATURE_QUALIFICATION: tuple[tuple[Qualification, re.Pattern[str]], ...] = (
-    (Qualification.PHYSICIAN, re.compile(
-        r"^\s*(?:dr|dra)\.?\s+[a-z]|,\s*(?:md|m\.d\.|mbbs|frcp|mrcp)\b|\b(?:md|m\.d\.)\s*$|"
-        r"\b(?:consultant|physician|general\s+practitioner|medic[oa]\s+(?:de\s+familia|adjunt[oa]|"
-        r"residente|internista)|facultativo|medico|medica|fea\s+de)\b")),
-    (Qualification.PHARMACIST, re.compile(
-        r"\b(?:pharmacist|pharmd|farmaceutic[oa]|pharmacy|farmacia|community\s+pharmacy)\b")),
-    (Qualification.OTHER_HEALTH_PROFESSIONAL, re.compile(
-        r"\b(?:nurse|rn|enfermer[oa]|midwife|matrona|dentist|dentista)\b")),
+    (
+        Qualification.PHYSICIAN,
+        re.compile(
+            r"^\s*(?:dr|dra)\.?\s+[a-z]|,\s*(?:md|m\.d\.|mbbs|frcp|mrcp)\b|\b(?:md|m\.d\.)\s*$|"
+            r"\b(?:consultant|physician|general\s+practitioner|medic[oa]\s+(?:de\s+familia|adjunt[oa]|"
+            r"residente|internista)|facultativo|medico|medica|fea\s+de)\b"
+        ),
+    ),
+    (
+        Qualification.PHARMACIST,
+        re.compile(
+            r"\b(?:pharmacist|pharmd|farmaceutic[oa]|pharmacy|farmacia|community\s+pharmacy)\b"
+        ),
+    ),
+    (
+        Qualification.OTHER_HEALTH_PROFESSIONAL,
+        re.compile(r"\b(?:nurse|rn|enfermer[oa]|midwife|matrona|dentist|dentista)\b"),
+    ),
 )
 _CONSUMER = re.compile(
     r"\b(?:i\s+(?:took|take|have\s+been\s+taking|was\s+taking|am\s+taking|started|used)|"
@@ -90,17 +129,18 @@ _NAME_WORD = r"[A-ZÁÉÍÓÚÑ][a-záéíóúñü'-]+"
 _NAME = re.compile(
     rf"^(?P<title>(?:Dr|Dra|Doctor|Doctora)\.?\s+)?(?P<given>{_NAME_WORD})"
     rf"(?P<family>(?:\s+(?:de\s+la\s+|del\s+|de\s+)?(?:{_NAME_WORD}|[A-Z]\.)){{0,3}})"
-    r"(?:\s*,\s*(?:MD|M\.D\.|RN|PharmD|MBBS))?\s*$"
+    r"(?:\s*,?\s*(?:MD|M\.D\.|RN|PharmD|MBBS))?\s*$"
 )
 _INTRO = re.compile(
     rf"(?:[Mm]y name is|[Mm]e llamo|[Mm]i nombre es|[Tt]his is|[Ss]oy|[Ll]e escribe)\s+"
     rf"(?:(?:el|la)\s+)?(?P<name>(?:(?:Dr|Dra|Doctor|Doctora)\.?\s+)?{_NAME_WORD}"
     rf"(?:\s+(?:de\s+la\s+|del\s+|de\s+)?{_NAME_WORD}){{0,3}})"
 )
-_NOT_NAMES = frozenset(
+_NOT_NAMES = words(
     "I The My This Sent Hello Hi Hola Buenas Buenos Thanks Gracias Regards Saludos Doctor "
     "Patient Paciente Nurse Enfermera Pharmacist Farmacéutica Farmacéutico Médico Médica "
-    "Madre Padre Mother Father Enviado Get Best".split()
+    "Madre Padre Mother Father Enviado Get Best Internal Medicine Oncology Oncología Urgencias "
+    "Neumología Gastroenterology Pediatría Cardiología Servicio Department Hospital"
 )
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"(?<![\w+])\+\d[\d\s().-]{7,16}\d")
@@ -163,13 +203,40 @@ def _signature(doc: Doc) -> tuple[tuple[int, int] | None, tuple[int, int] | None
                 offset = n_start + doc.text[n_start:n_end].index(candidate)
                 return (start, tail[-1][1]), (offset, offset + len(candidate))
         return (start, tail[-1][1]), None
+    block = _last_paragraph(doc)
+    if block is not None:
+        for n_start, n_end in [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", doc.text)]:
+            if block[0] <= n_start < block[1]:
+                candidate = doc.text[n_start:n_end].strip()
+                if _NAME.match(candidate) and candidate.split()[0] not in _NOT_NAMES:
+                    offset = n_start + doc.text[n_start:n_end].index(candidate)
+                    return block, (offset, offset + len(candidate))
+        return block, None
+    last_start, last_end = doc.sentences[-1]
+    last = doc.text[last_start:last_end].strip().lstrip("-\u2013\u2014 ").rstrip(".").strip()
+    if len(doc.sentences) > 1 and _NAME.match(last) and last.split()[0] not in _NOT_NAMES:
+        offset = last_start + doc.text[last_start:last_end].index(last)
+        return (last_start, last_end), (offset, offset + len(last))
     if tail:
         start, end = tail[-1]
-        candidate = doc.text[start:end].strip().lstrip("-–— ").strip()
+        candidate = doc.text[start:end].strip().lstrip("-\u2013\u2014 ").strip()
         if candidate and _NAME.match(candidate) and len(tail) > 1:
             offset = start + doc.text[start:end].index(candidate)
             return (start, end), (offset, offset + len(candidate))
     return None, None
+
+
+def _last_paragraph(doc: Doc) -> tuple[int, int] | None:
+    """A short last paragraph of short lines: a signature without a closing word."""
+    stripped = doc.text.rstrip()
+    cut = stripped.rfind("\n\n")
+    if cut < 0:
+        return None
+    block = stripped[cut + 2 :]
+    lines = [line for line in block.splitlines() if line.strip()]
+    if not 1 <= len(lines) <= 4 or any(len(line) > 60 for line in lines):
+        return None
+    return cut + 2, len(stripped)
 
 
 def _split_name(
@@ -179,18 +246,21 @@ def _split_name(
     if m is None or m.group("given") in _NOT_NAMES:
         return None, None, None
     base = span[0]
-    title = None
+    title: Extracted[str] | None = None
     if m.group("title"):
-        title = Extracted(m.group("title").strip().rstrip("."), (base, base + m.end("title")),
-                          confidence, derived)
-    given = Extracted(m.group("given"), (base + m.start("given"), base + m.end("given")),
-                      confidence, derived)
-    family = None
+        title = Extracted(
+            m.group("title").strip().rstrip("."), (base, base + m.end("title")), confidence, derived
+        )
+    given_span = (base + m.start("given"), base + m.end("given"))
+    given: Extracted[str] | None = Extracted(m.group("given"), given_span, confidence, derived)
+    family: Extracted[str] | None = None
     if m.group("family").strip():
-        f_start = base + m.start("family") + (len(m.group("family")) -
-                                              len(m.group("family").lstrip()))
-        family = Extracted(m.group("family").strip(), (f_start, base + m.end("family")),
-                           confidence, derived)
+        f_start = (
+            base + m.start("family") + (len(m.group("family")) - len(m.group("family").lstrip()))
+        )
+        family = Extracted(
+            m.group("family").strip(), (f_start, base + m.end("family")), confidence, derived
+        )
     if derived:
         title = _channel_value(title)
         given = _channel_value(given)

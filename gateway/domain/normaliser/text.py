@@ -12,7 +12,13 @@ from dataclasses import dataclass, field
 
 from gateway.domain.catalogue import fold, iter_tokens
 
-__all__ = ["NUMBER_WORDS", "Doc", "Token", "parse_number"]
+__all__ = ["NUMBER_WORDS", "Doc", "Token", "parse_number", "words"]
+
+
+def words(text: str) -> frozenset[str]:
+    """A word set written as one string: ``words("no not never")``."""
+    return frozenset(text.split())
+
 
 #: spelled-out numbers in English and Spanish (folded)
 NUMBER_WORDS: dict[str, int] = {
@@ -24,9 +30,9 @@ NUMBER_WORDS: dict[str, int] = {
     "veinte": 20, "treinta": 30, "par": 2, "unos": 3, "unas": 3,
 }  # fmt: skip
 
-_ABBREVIATIONS = frozenset(
+_ABBREVIATIONS = words(
     "dr dra mr mrs ms sr sra srta st approx aprox e g i eg ie vs etc no nr tab tabs cap "
-    "caps fig p ej inc ltd co".split()
+    "caps fig p ej inc ltd co"
 )
 _SENTENCE_END = re.compile(r"[.!?¡¿]+(?=\s|$)|\n\s*\n|\n(?=\s*[-*•>]|\s*[A-Z¿¡])|[?!]")
 _CLAUSE_BREAK = re.compile(

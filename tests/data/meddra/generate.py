@@ -197,7 +197,6 @@ def write_distribution(
 
 
 def version_two(pts: list[Pt]) -> list[Pt]:
-    by_name = {p.en: p for p in pts}
     changed = [replace(p, llts=[replace(t) for t in p.llts]) for p in pts]
     by_name = {p.en: p for p in changed}
     for p in changed:
