@@ -1,8 +1,16 @@
-"""Intake consumer: every inbound report becomes a case (state RECEIVED) exactly once.
+"""Intake consumer: every inbound record is read, assessed and turned into cases once.
 
 Reports reach the topic two ways: a channel adapter persisted the raw bytes and enqueued a
 reference (payload null), or an upstream safety database published the report itself
-(payload set), in which case it is persisted here first, deduplicated by its source id.
+(payload set), in which case it is persisted here, deduplicated by its source id.
+
+Per record: the format is read (e-mail, SMS/WhatsApp, web form, E2B file, upstream event),
+each report in it is normalised or mapped, coded to MedDRA and assessed (validity, Day 0,
+seriousness, expectedness); each becomes a case in state ``valid`` or ``invalid_pending_info``
+with its audit entries and a CASE_RECEIVED event. A report whose source identifiers are
+already known opens nothing new; likely duplicates, rejected E2B ICSRs, unreadable input and
+uncertain codings become triage items. The reading and assessing happen before the store
+transaction (``prepare``), the writing inside it (``handle``).
 """
 
 from __future__ import annotations
@@ -14,19 +22,29 @@ from datetime import datetime
 from sqlalchemy import Connection, select
 
 from consumers.envelope import ConsumerSpec, Decoded, Envelope, HandlerContext
-from gateway.domain.receipt import open_case_for_receipt
+from consumers.intake_work import (
+    E2BSettings,
+    IntakeWork,
+    NewCase,
+    RawInbound,
+    RecordWork,
+    document_row,
+)
+from gateway.domain.catalogue import ProductCatalogue
+from gateway.domain.duplicates import facts_of, find_candidates
+from gateway.domain.intake import IntakeReferences
 from gateway.errors import InvalidMessageError
 from gateway.ids import new_id
-from gateway.store import cases, inbound
-from gateway.store.audit import AuditEntry
+from gateway.store import cases, inbound, triage
+from gateway.store.engine import Store
 from gateway.store.inbound import InboundRecord
-from gateway.store.outbox import OutboxMessage
-from gateway.store.tables import inbound_messages
+from gateway.store.sql import bulk_insert
+from gateway.store.tables import inbound_messages, source_documents
+from gateway.store.triage import TriageItem
 from schemas.avro import AvroCodec, SchemaName
 from schemas.topics import Topic
 
 CONSUMER = "intake"
-ACTOR = "consumer:intake"
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,183 +80,282 @@ def decoder(codec: AvroCodec) -> Callable[[bytes], Decoded[InboundReport]]:
 
 
 @dataclass(frozen=True, slots=True)
-class _Opened:
-    """A case opened for one inbound record: its rows, its event and its audit entry."""
+class _Prepared:
+    """A record read and worked on before the transaction."""
 
-    inbound_id: str
-    rows: cases.NewCaseRows
-    event: OutboxMessage
-    audit: AuditEntry
-
-
-@dataclass(frozen=True, slots=True)
-class _Carried:
-    """A report that carries its bytes: the record to store and the case it would open."""
-
-    record: InboundRecord
-    opened: _Opened
+    raw: RawInbound
+    work: RecordWork
+    carried: bool
 
 
 class IntakeHandler:
-    def __init__(self, codec: AvroCodec, topic_name: Callable[[str], str]) -> None:
-        self._codec = codec
-        self._case_topic = topic_name(Topic.CASE_EVENTS)
+    def __init__(
+        self,
+        codec: AvroCodec,
+        topic_name: Callable[[str], str],
+        refs: IntakeReferences,
+        e2b: E2BSettings,
+        store: Store | None = None,
+        duplicate_threshold: float = 0.6,
+    ) -> None:
+        self._work = IntakeWork(codec, topic_name(Topic.CASE_EVENTS), refs, e2b)
+        self._store = store
+        self._threshold = duplicate_threshold
 
-    def _open(
-        self, event_id: str, inbound_id: str, channel: str, received_at: datetime, now: datetime
-    ) -> _Opened:
-        case = open_case_for_receipt(
-            case_id=new_id("C"),
-            channel=channel,
-            received_at=received_at,
-            inbound_id=inbound_id,
-            actor=ACTOR,
-        )
-        reason = f"report received on channel {channel}"
-        return _Opened(
-            inbound_id=inbound_id,
-            rows=cases.rows_for_new([(case, inbound_id)]),
-            event=_case_received_event(
-                self._codec,
-                self._case_topic,
-                case.case_id,
-                case.state.value,
-                now,
-                inbound_id,
-                reason,
-            ),
-            audit=AuditEntry(
-                at=now,
-                actor=ACTOR,
-                action="case.received",
-                entity_type="case",
-                entity_id=case.case_id,
-                reason=reason,
-                detail={"inbound_id": inbound_id, "event_id": event_id},
-            ),
-        )
-
-    def _carried(self, m: InboundReport, now: datetime) -> _Carried:
-        assert m.payload is not None
-        inbound_id = m.inbound_id or new_id("IN")
-        opened = self._open(m.event_id, inbound_id, m.channel, m.received_at, now)
-        record = InboundRecord(
-            id=inbound_id,
-            channel=m.channel,
-            source_id=m.source_id,
-            received_at=m.received_at,
-            content_type=m.content_type,
-            headers=m.headers,
-            payload=m.payload,
-            thread_key=m.thread_key,
-            # Stored already processed: the case it produces is written with it.
-            status=inbound.PROCESSED,
-            case_id=opened.rows.cases[0]["id"],
-            processed_at=now,
-        )
-        return _Carried(record=record, opened=opened)
-
+    # -- before the transaction -------------------------------------------------------
     def prepare(
         self, envelopes: Sequence[Envelope[InboundReport]], now: datetime
-    ) -> dict[str, _Carried]:
-        """Pure work, before the transaction: cases for reports that carry their bytes."""
+    ) -> dict[str, _Prepared]:
+        """Read and assess every report outside the store's write lock."""
+        raws: dict[str, tuple[RawInbound, bool]] = {}
+        referenced = [e for e in envelopes if e.message.payload is None]
+        stored = self._read_stored([e.message.inbound_id for e in referenced])
+        for e in envelopes:
+            m = e.message
+            if m.payload is not None:
+                raw = RawInbound(
+                    m.inbound_id or new_id("IN"),
+                    m.channel,
+                    m.content_type,
+                    m.payload,
+                    m.received_at,
+                )
+                raws[e.event_id] = (raw, True)
+            elif m.inbound_id in stored:
+                raws[e.event_id] = (stored[m.inbound_id], False)
         return {
-            e.event_id: self._carried(e.message, now)
-            for e in envelopes
-            if e.message.payload is not None
+            event_id: _Prepared(raw, self._work(raw, now), carried)
+            for event_id, (raw, carried) in raws.items()
         }
 
+    def _read_stored(self, inbound_ids: Sequence[str]) -> dict[str, RawInbound]:
+        if not inbound_ids or self._store is None:
+            return {}
+        with self._store.snapshot() as conn:
+            return _select_raw(conn, inbound_ids, only_accepted=True)
+
+    # -- in the transaction -----------------------------------------------------------
     def handle(
         self, conn: Connection, envelopes: Sequence[Envelope[InboundReport]], ctx: HandlerContext
     ) -> None:
-        reports = [e.message for e in envelopes]
-        carried = [
-            (m.event_id, ctx.prepared.get(m.event_id) or self._carried(m, ctx.now))
-            for m in reports
-            if m.payload is not None
-        ]
-        opened: list[_Opened] = []
-        references: list[tuple[str, str]] = []
-        if carried:
-            stored = inbound.insert_many(conn, [c.record for _, c in carried])
-            for event_id, c in carried:
-                stored_id = stored[(c.record.channel, c.record.source_id)]
-                if stored_id == c.record.id:
-                    opened.append(c.opened)
-                else:  # the same source id was stored before: resolve it as a reference
-                    references.append((event_id, stored_id))
-        references += [(m.event_id, m.inbound_id) for m in reports if m.payload is None]
-        opened += self._claim_referenced(conn, references, ctx.now)
-        cases.insert_rows(conn, [o.rows for o in opened])
-        for o in opened:
-            ctx.emit(o.event)
-            ctx.audit(o.audit)
+        prepared: dict[str, _Prepared] = dict(ctx.prepared)
+        missing = [e for e in envelopes if e.event_id not in prepared]
+        if missing:  # not prepared (e.g. read before the record was stored): do it now
+            prepared.update(self._prepare_inside(conn, missing, ctx.now))
+        claimed = self._claim(conn, envelopes, prepared, ctx.now)
+        for event_id, p in claimed:
+            self._write(conn, event_id, p, ctx)
 
-    def _claim_referenced(
-        self, conn: Connection, references: Sequence[tuple[str, str]], now: datetime
-    ) -> list[_Opened]:
-        """Records a channel stored earlier: each one still accepted gets its case."""
-        if not references:
-            return []
-        rows = {
-            r.id: r
-            for r in conn.execute(
-                select(
-                    inbound_messages.c.id,
-                    inbound_messages.c.status,
-                    inbound_messages.c.channel,
-                    inbound_messages.c.received_at,
-                ).where(inbound_messages.c.id.in_({iid for _, iid in references}))
-            )
-        }
-        opened: list[_Opened] = []
-        claimed: set[str] = set()
-        for event_id, iid in references:
-            row = rows.get(iid)
-            if row is None:
-                raise InvalidMessageError(
-                    f"inbound record {iid} named by event {event_id} is not in the store"
+    def _prepare_inside(
+        self, conn: Connection, envelopes: Sequence[Envelope[InboundReport]], now: datetime
+    ) -> dict[str, _Prepared]:
+        stored = _select_raw(conn, [e.message.inbound_id for e in envelopes], only_accepted=False)
+        out: dict[str, _Prepared] = {}
+        for e in envelopes:
+            m = e.message
+            if m.payload is not None:
+                raw = RawInbound(
+                    m.inbound_id or new_id("IN"),
+                    m.channel,
+                    m.content_type,
+                    m.payload,
+                    m.received_at,
                 )
-            if row.status != inbound.ACCEPTED or iid in claimed:
-                continue  # already turned into a case by an earlier delivery
-            claimed.add(iid)
-            opened.append(self._open(event_id, iid, row.channel, row.received_at, now))
-        inbound.mark_processed(conn, [(o.inbound_id, o.rows.cases[0]["id"]) for o in opened], now)
-        return opened
+                out[e.event_id] = _Prepared(raw, self._work(raw, now), True)
+            elif m.inbound_id in stored:
+                raw = stored[m.inbound_id]
+                out[e.event_id] = _Prepared(raw, self._work(raw, now), False)
+            else:
+                raise InvalidMessageError(
+                    f"inbound record {m.inbound_id} named by event {e.event_id} is not in the store"
+                )
+        return out
+
+    def _claim(
+        self,
+        conn: Connection,
+        envelopes: Sequence[Envelope[InboundReport]],
+        prepared: dict[str, _Prepared],
+        now: datetime,
+    ) -> list[tuple[str, _Prepared]]:
+        """Each record is turned into cases once: carried ones are stored here (a repeat of a
+        source id is recognised), referenced ones are claimed if still waiting."""
+        claimed: list[tuple[str, _Prepared]] = []
+        carried = [(e, prepared[e.event_id]) for e in envelopes if prepared[e.event_id].carried]
+        if carried:
+            records = [
+                InboundRecord(
+                    id=p.raw.inbound_id,
+                    channel=e.message.channel,
+                    source_id=e.message.source_id,
+                    received_at=e.message.received_at,
+                    content_type=e.message.content_type,
+                    headers=e.message.headers,
+                    payload=p.raw.payload,
+                    thread_key=e.message.thread_key,
+                    status=inbound.PROCESSED,
+                    case_id=p.work.cases[0].case_id if p.work.cases else None,
+                    processed_at=now,
+                )
+                for e, p in carried
+            ]
+            stored = inbound.insert_many(conn, records)
+            for (e, p), record in zip(carried, records, strict=True):
+                if stored[(record.channel, record.source_id)] == record.id:
+                    claimed.append((e.event_id, p))
+        referenced = [e for e in envelopes if not prepared[e.event_id].carried]
+        if referenced:
+            status = dict(
+                conn.execute(
+                    select(inbound_messages.c.id, inbound_messages.c.status).where(
+                        inbound_messages.c.id.in_({e.message.inbound_id for e in referenced})
+                    )
+                ).all()
+            )
+            taken: set[str] = set()
+            marks: list[tuple[str, str | None]] = []
+            for e in referenced:
+                iid = e.message.inbound_id
+                if iid not in status:
+                    raise InvalidMessageError(
+                        f"inbound record {iid} named by event {e.event_id} is not in the store"
+                    )
+                if status[iid] != inbound.ACCEPTED or iid in taken:
+                    continue  # already turned into cases by an earlier delivery
+                taken.add(iid)
+                p = prepared[e.event_id]
+                claimed.append((e.event_id, p))
+                marks.append((iid, p.work.cases[0].case_id if p.work.cases else None))
+            inbound.mark_processed(conn, marks, now)
+        return claimed
+
+    def _write(self, conn: Connection, event_id: str, p: _Prepared, ctx: HandlerContext) -> None:
+        iid = p.raw.inbound_id
+        triage_items = [
+            TriageItem(
+                kind=t.kind,
+                reason=t.reason,
+                created_at=ctx.now,
+                inbound_id=iid,
+                detail=dict(t.detail),
+            )
+            for t in p.work.triage
+        ]
+        known = cases.cases_with_keys(conn, [k for c in p.work.cases for k in c.id_keys])
+        written: list[NewCase] = []
+        for new in p.work.cases:
+            existing = sorted({c for k in new.id_keys for c in known.get(k, ())})
+            if existing:
+                # The same report came again (another file, another channel): nothing new.
+                triage_items.append(
+                    TriageItem(
+                        kind="duplicate_report",
+                        created_at=ctx.now,
+                        inbound_id=iid,
+                        case_id=existing[0],
+                        reason=f"a report with the same source identifiers is case {existing[0]}",
+                        detail={"identifiers": sorted(new.id_keys), "cases": existing},
+                    )
+                )
+                continue
+            for k in new.id_keys:
+                known.setdefault(k, set()).add(new.case_id)
+            written.append(new)
+        cases.insert_rows(conn, [n.rows for n in written])
+        cases.add_keys(conn, {n.case_id: n.id_keys | n.blocking for n in written})
+        for new in written:
+            ctx.emit(new.event)
+            for entry in new.audits:
+                ctx.audit(entry)
+            if new.review:
+                triage_items.append(
+                    TriageItem(
+                        kind="coding_review",
+                        created_at=ctx.now,
+                        inbound_id=iid,
+                        case_id=new.case_id,
+                        reason="MedDRA coding needs a person",
+                        detail={"notes": list(new.review)},
+                    )
+                )
+            triage_items.extend(self._potential_duplicates(conn, new, ctx.now, iid))
+        if p.work.documents:
+            bulk_insert(
+                conn,
+                source_documents,
+                [document_row(iid, d, ctx.now) for d in p.work.documents],
+                ignore_conflicts=True,
+            )
+        triage.open_items(conn, triage_items)
+
+    def _potential_duplicates(
+        self, conn: Connection, new: NewCase, now: datetime, inbound_id: str
+    ) -> list[TriageItem]:
+        by_key = cases.cases_with_keys(conn, sorted(new.blocking))
+        candidate_ids = sorted({c for ids in by_key.values() for c in ids} - {new.case_id})[-50:]
+        if not candidate_ids:
+            return []
+        icsrs = cases.current_icsrs(conn, candidate_ids)
+        matches = find_candidates(
+            new.facts, [facts_of(cid, icsr) for cid, icsr in icsrs.items()], self._threshold
+        )
+        if not matches:
+            return []
+        return [
+            TriageItem(
+                kind="potential_duplicate",
+                created_at=now,
+                inbound_id=inbound_id,
+                case_id=new.case_id,
+                reason=f"may duplicate case {matches[0][0].case_id} "
+                f"(score {matches[0][1].score:.2f}); a person decides",
+                detail={
+                    "candidates": [
+                        {
+                            "case_id": facts.case_id,
+                            "score": round(score.score, 3),
+                            "matching": [m.field for m in score.matching if m.weight > 0],
+                            "conflicting": [m.field for m in score.matching if m.weight < 0],
+                        }
+                        for facts, score in matches[:5]
+                    ]
+                },
+            )
+        ]
 
 
-def _case_received_event(
-    codec: AvroCodec,
-    topic: str,
-    case_id: str,
-    state: str,
-    now: datetime,
-    inbound_id: str,
-    reason: str,
-) -> OutboxMessage:
-    event_id = new_id("EV")
-    value = codec.encode(
-        SchemaName.CASE_EVENT,
-        {
-            "event_id": event_id,
-            "case_id": case_id,
-            "version": 1,
-            "event_type": "CASE_RECEIVED",
-            "state": state,
-            "occurred_at": now,
-            "actor": ACTOR,
-            "reason": reason,
-            "source_inbound_id": inbound_id,
-            "significant": True,
-        },
-    )
-    return OutboxMessage(event_id=event_id, topic=topic, key=case_id.encode(), value=value)
+def _select_raw(
+    conn: Connection, inbound_ids: Sequence[str], *, only_accepted: bool
+) -> dict[str, RawInbound]:
+    q = select(
+        inbound_messages.c.id,
+        inbound_messages.c.channel,
+        inbound_messages.c.content_type,
+        inbound_messages.c.payload,
+        inbound_messages.c.received_at,
+        inbound_messages.c.status,
+    ).where(inbound_messages.c.id.in_(set(inbound_ids)))
+    return {
+        r.id: RawInbound(r.id, r.channel, r.content_type, r.payload, r.received_at)
+        for r in conn.execute(q)
+        if not only_accepted or r.status == inbound.ACCEPTED
+    }
 
 
 def intake_consumer(
-    codec: AvroCodec, topic_name: Callable[[str], str]
+    codec: AvroCodec,
+    topic_name: Callable[[str], str],
+    refs: IntakeReferences | None = None,
+    e2b: E2BSettings | None = None,
+    store: Store | None = None,
 ) -> ConsumerSpec[InboundReport]:
-    handler = IntakeHandler(codec, topic_name)
+    handler = IntakeHandler(
+        codec,
+        topic_name,
+        refs or IntakeReferences(ProductCatalogue(())),
+        e2b or E2BSettings(),
+        store,
+    )
     return ConsumerSpec(
         name=CONSUMER,
         topic=topic_name(Topic.INTAKE_INBOUND),

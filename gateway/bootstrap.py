@@ -11,9 +11,12 @@ from channels.email_in import MailListener, build_mail_listener
 from channels.folder_in import FolderWatcher
 from consumers.envelope import ConsumerSpec
 from consumers.intake import intake_consumer
+from consumers.intake_work import E2BSettings
 from consumers.policy import RetryPolicy
 from consumers.runner import RunnerConfig
+from gateway.domain.intake import IntakeReferences
 from gateway.reconcile import Reconciler
+from gateway.reference_data import load_references
 from gateway.settings import Settings
 from gateway.store.engine import Store, build_engine
 from gateway.store.migrate import upgrade
@@ -33,6 +36,26 @@ class Components:
     reconciler: Reconciler
     #: called when a channel has enqueued intake work (the running relay sets it)
     acceptor_wake: Callable[[], None] = field(default=_noop)
+    #: reference data for intake (catalogue, MedDRA); loaded on first use, once
+    _references: IntakeReferences | None = None
+
+    @property
+    def references(self) -> IntakeReferences:
+        if self._references is None:
+            self._references = load_references(self.settings)
+        return self._references
+
+    def e2b_settings(self) -> E2BSettings:
+        s = self.settings
+        return E2BSettings(
+            receiver_id=s.e2b_receiver_id,
+            profile=s.e2b_profile,
+            schemas_dir=s.e2b_schemas_dir,
+            r2_dtd=s.e2b_r2_dtd,
+            ack_partners=frozenset(s.e2b_ack_partners),
+            ack_dir=s.data_dir / "outbox" / "acks",
+            max_bytes=s.intake_e2b_max_bytes,
+        )
 
     def migrate(self) -> None:
         upgrade(self.store.engine)
@@ -84,7 +107,11 @@ class Components:
         )
 
     def consumer_specs(self) -> list[ConsumerSpec[Any]]:
-        return [intake_consumer(self.codec, self.settings.topic)]
+        return [
+            intake_consumer(
+                self.codec, self.settings.topic, self.references, self.e2b_settings(), self.store
+            )
+        ]
 
     def runner_config(self, bootstrap: str, consumer: str) -> RunnerConfig:
         s = self.settings

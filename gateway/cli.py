@@ -98,8 +98,22 @@ def demo(
         bool, typer.Option("--exit", help="Stop the gateway when the demo report is through.")
     ] = False,
 ) -> None:
-    """Start the gateway and send one invented report through it, showing every step."""
+    """Start the gateway and send one invented report through it, showing every step.
+
+    Without a configured catalogue or MedDRA, the demo uses the example catalogue and the
+    invented test dictionary shipped in the repository (their codes are not MedDRA's).
+    """
     settings = _settings(config)
+    repo = Path(__file__).resolve().parents[1]
+    demo_defaults: dict[str, Path] = {}
+    if settings.catalogue_file is None and (repo / "examples" / "catalogue.json").exists():
+        demo_defaults["catalogue_file"] = repo / "examples" / "catalogue.json"
+    if settings.meddra_dir is None and (repo / "tests" / "data" / "meddra").exists():
+        demo_defaults["meddra_dir"] = repo / "tests" / "data" / "meddra"
+    if demo_defaults:
+        settings = settings.model_copy(update=demo_defaults)
+        for name, path in demo_defaults.items():
+            err.print(f"[dim]demo: {name} = {path} (example data, invented codes)[/dim]")
     configure_logging("WARNING", settings.log_format)
     try:
         asyncio.run(_serve(settings, demo=True, exit_after_demo=exit_after))

@@ -18,7 +18,7 @@ from rich.console import Console
 from sqlalchemy import Connection, select
 
 from gateway.service import Gateway
-from gateway.store import audit, cases
+from gateway.store import audit, cases, tables
 from gateway.store.tables import inbound_messages, outbox
 from schemas.topics import Topic
 
@@ -33,7 +33,7 @@ def sample_report() -> EmailMessage:
     msg.set_content(
         "Dear safety team,\n\n"
         "my patient (initials J.D., female, 54 years) developed a generalised rash and\n"
-        "was hospitalised two days after starting Examplozole 20 mg daily.\n"
+        "was hospitalised two days after starting Examplozole 20 mg daily by mouth.\n"
         "The drug was stopped and she is recovering.\n\n"
         "Dr. Ana Example, internist\n"
     )
@@ -99,9 +99,23 @@ async def run_demo(gateway: Gateway, console: Console) -> str:
     assert case is not None
     step(
         f"intake consumer opened case {case_id}: state {case.state.value} "
-        f"({case.state.display_name_es}), version {case.current.number}, "
-        f"Day 0 candidate {case.icsr.report.first_received}"
+        f"({case.state.display_name_es}), version {case.current.number}"
     )
+    icsr = case.icsr
+    for drug in icsr.drugs:
+        role = drug.role.name.lower() if drug.role else "?"
+        step(f"  suspect product: {drug.name_as_reported} (role {role})")
+    for reaction in icsr.reactions:
+        coded = (
+            f"MedDRA LLT {reaction.term.code} (v{reaction.term.version})"
+            if reaction.term
+            else "not coded"
+        )
+        serious = (
+            ", ".join(sorted(c.name.lower() for c in reaction.seriousness.criteria))
+            or "non-serious"
+        )
+        step(f"  reaction: {reaction.verbatim_native!r} → {coded}; {serious}")
 
     case_topic = gateway.settings.topic(Topic.CASE_EVENTS)
     await _wait_for(
@@ -116,13 +130,28 @@ async def run_demo(gateway: Gateway, console: Console) -> str:
     )
     step(f"case event CASE_RECEIVED published on {case_topic}")
 
+    summary = await comp.store.read(
+        lambda c: c.execute(
+            select(
+                tables.cases.c.valid,
+                tables.cases.c.day_zero,
+                tables.cases.c.serious,
+                tables.cases.c.expedited,
+            ).where(tables.cases.c.id == case_id)
+        ).one()
+    )
+    day_zero = summary.day_zero.isoformat(timespec="seconds") if summary.day_zero else "not yet"
+    step(
+        f"  valid: {summary.valid}; Day 0: {day_zero}; "
+        f"serious: {summary.serious}; expedited: {summary.expedited}"
+    )
     trail = await comp.store.read(audit.trail, "case", case_id)
     console.print("\n[bold]Audit trail[/bold]")
     for entry in trail:
         when = entry.at.isoformat(timespec="seconds")
         console.print(f"  {when}  {entry.actor}  {entry.action}: {entry.reason}")
     console.print(
-        "\n[dim]Next stages (validity and coding, follow-up with the reporter, E2B submission, "
+        "\n[dim]Next stages (follow-up with the reporter, E2B submission to regulators, "
         "acknowledgements) are not available in this version.[/dim]"
     )
     return str(case_id)

@@ -212,6 +212,38 @@ class Settings(BaseSettings):
         description="Largest file taken from the watched folder; larger ones go to rejected/.",
     )
 
+    # -- intake: reference data and E2B
+    catalogue_file: Path | None = Field(
+        default=None,
+        description="Product catalogue (JSON): the company's records, or an openFDA "
+        "'harmonized' export. Suspect products in free text are found with it.",
+    )
+    meddra_dir: Path | None = Field(
+        default=None,
+        description="The licensed MedDRA ASCII distribution (folder with MedAscii/ or the .asc "
+        "files). Unset = reactions are kept verbatim, uncoded, and flagged for coding.",
+    )
+    e2b_schemas_dir: Path | None = Field(
+        default=None,
+        description="ICH E2B(R3) schema folder (with multicacheschemas/): received and built "
+        "files are XSD-validated when set.",
+    )
+    e2b_r2_dtd: Path | None = Field(
+        default=None, description="ICH icsr21xml.dtd: received E2B(R2) files are checked against it."
+    )
+    e2b_profile: Literal["ich", "ema", "fda"] = Field(
+        default="ich", description="Business-rule profile applied to received E2B files."
+    )
+    e2b_receiver_id: str = Field(
+        default="ICSRGATEWAY",
+        description="Our identifier as receiver of partners' E2B files (N.1.4 / M.1.6).",
+    )
+    e2b_ack_partners: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Senders (N.1.3 / M.1.5) whose E2B files are answered with an ACK, written "
+        "to <data_dir>/outbox/acks/ (comma list).",
+    )
+
     # -- logs
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["auto", "json", "console"] = "auto"
@@ -253,7 +285,7 @@ class Settings(BaseSettings):
             return None
         return value
 
-    @field_validator("smtp_recipients", mode="before")
+    @field_validator("smtp_recipients", "e2b_ack_partners", mode="before")
     @classmethod
     def _split_recipients(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -274,6 +306,13 @@ class Settings(BaseSettings):
             if not at or not local or not domain:
                 raise ValueError(f"{address!r} is not an address local@domain")
         return [a.strip() for a in value]
+
+    @field_validator("catalogue_file", "meddra_dir", "e2b_schemas_dir", "e2b_r2_dtd")
+    @classmethod
+    def _must_exist(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.exists():
+            raise ValueError(f"{value} does not exist")
+        return value
 
     @field_validator("kafka_bootstrap")
     @classmethod

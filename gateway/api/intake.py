@@ -24,6 +24,7 @@ from starlette.formparsers import MultiPartException
 from starlette.types import Message
 
 from channels.acceptance import Acceptance, InboundAcceptor
+from channels.parsing.web_form import WebFormError, parse_web_form
 from gateway.api.errors import error_response, read_body_limited, store_unavailable, too_large
 from gateway.errors import GatewayError, PayloadTooLargeError
 from gateway.logs import get_logger
@@ -137,6 +138,16 @@ def intake_router(acceptor: InboundAcceptor, settings: Settings) -> APIRouter:
                 "not_an_object",
                 f"the body must be a JSON object, not {type(document).__name__}",
             )
+        if "safetyreportid" not in document:  # upstream (openFDA-shaped) events pass as they are
+            try:
+                parse_web_form(body)
+            except WebFormError as exc:
+                return error_response(
+                    400,
+                    "invalid_form",
+                    "the report does not have the web form's shape (see README, Intake)",
+                    exc.fields,
+                )
         headers: dict[str, str] = {"Content-Type": "application/json"}
         idempotency = request.headers.get("idempotency-key")
         if idempotency is not None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, select
@@ -12,8 +13,8 @@ from gateway.domain.case import Case, CaseVersion, Provenance
 from gateway.domain.icsr import ICSR
 from gateway.domain.lifecycle import CaseState
 from gateway.domain.serialization import dump, load
-from gateway.store.sql import bulk_insert
-from gateway.store.tables import case_versions, cases
+from gateway.store.sql import bulk_insert, insert_ignoring_conflicts
+from gateway.store.tables import case_keys, case_versions, cases
 
 
 def _version_row(v: CaseVersion) -> dict[str, Any]:
@@ -38,7 +39,22 @@ class NewCaseRows:
     versions: list[dict[str, Any]]
 
 
-def rows_for_new(new_cases: Sequence[tuple[Case, str | None]]) -> NewCaseRows:
+@dataclass(frozen=True, slots=True)
+class IntakeDecision:
+    """What intake decided about a new case, kept beside it for lists and deadlines."""
+
+    channel: str | None = None
+    valid: bool | None = None
+    missing_criteria: tuple[str, ...] = ()
+    day_zero: datetime | None = None
+    serious: bool | None = None
+    expedited: bool | None = None
+
+
+def rows_for_new(
+    new_cases: Sequence[tuple[Case, str | None]], decision: IntakeDecision | None = None
+) -> NewCaseRows:
+    d = decision or IntakeDecision()
     return NewCaseRows(
         cases=[
             {
@@ -48,6 +64,12 @@ def rows_for_new(new_cases: Sequence[tuple[Case, str | None]]) -> NewCaseRows:
                 "source_inbound_id": source,
                 "created_at": case.versions[0].provenance.at,
                 "updated_at": case.current.provenance.at,
+                "channel": d.channel,
+                "valid": d.valid,
+                "missing_criteria": list(d.missing_criteria),
+                "day_zero": d.day_zero,
+                "serious": d.serious,
+                "expedited": d.expedited,
             }
             for case, source in new_cases
         ],
@@ -95,3 +117,42 @@ def load_case(conn: Connection, case_id: str) -> Case | None:
 
 def count(conn: Connection) -> int:
     return int(conn.execute(select(func.count()).select_from(cases)).scalar_one())
+
+
+def add_keys(conn: Connection, keys: Mapping[str, Iterable[str]]) -> None:
+    """Index cases under lookup keys (source ids, duplicate-search blocking keys)."""
+    insert_ignoring_conflicts(
+        conn, case_keys, [{"case_id": c, "key": k[:300]} for c, ks in keys.items() for k in ks]
+    )
+
+
+def cases_with_keys(conn: Connection, keys: Sequence[str]) -> dict[str, set[str]]:
+    """key → the cases indexed under it (only keys that have cases)."""
+    found: dict[str, set[str]] = {}
+    wanted = [k[:300] for k in keys]
+    for start in range(0, len(wanted), 500):
+        rows = conn.execute(
+            select(case_keys.c.key, case_keys.c.case_id).where(
+                case_keys.c.key.in_(wanted[start : start + 500])
+            )
+        )
+        for key, case_id in rows:
+            found.setdefault(key, set()).add(case_id)
+    return found
+
+
+def current_icsrs(conn: Connection, case_ids: Iterable[str]) -> dict[str, ICSR]:
+    """The current version's ICSR of each case (for duplicate scoring)."""
+    ids = list(case_ids)
+    if not ids:
+        return {}
+    rows = conn.execute(
+        select(case_versions.c.case_id, case_versions.c.icsr)
+        .join(
+            cases,
+            (cases.c.id == case_versions.c.case_id)
+            & (cases.c.current_version == case_versions.c.number),
+        )
+        .where(cases.c.id.in_(ids))
+    )
+    return {r.case_id: load(ICSR, r.icsr) for r in rows}

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     Dialect,
     Index,
@@ -111,9 +112,28 @@ cases = Table(
     Column("id", String(64), primary_key=True),
     Column("state", String(32), nullable=False),
     Column("current_version", Integer, nullable=False),
-    Column("source_inbound_id", String(64), unique=True),
+    Column("source_inbound_id", String(64)),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
+    # what intake decided, for lists and deadlines (the versions hold the full record)
+    Column("channel", String(32)),
+    Column("valid", Boolean),
+    Column("missing_criteria", JSON),
+    Column("day_zero", UTCDateTime()),
+    Column("serious", Boolean),
+    Column("expedited", Boolean),
+    Index(None, "source_inbound_id"),
+)
+
+# Lookup keys of each case: source identifiers ("id:…", exact duplicates) and blocking keys
+# for the duplicate search (patient, product + onset …). See gateway.domain.duplicates.
+case_keys = Table(
+    "case_keys",
+    metadata,
+    Column("case_id", String(64), nullable=False),
+    Column("key", String(300), nullable=False),
+    PrimaryKeyConstraint("case_id", "key"),
+    Index(None, "key"),
 )
 
 # Immutable versions: rows are inserted, never updated.

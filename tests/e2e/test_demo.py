@@ -30,9 +30,14 @@ def test_demo_takes_one_report_from_acceptance_to_a_published_case_event(tmp_pat
     for step in (
         "e-mail accepted: raw message stored as IN",
         "intake event published on icsr.intake.inbound",
-        "state received (Recibido), version 1",
+        "state valid (Válido), version 1",
+        "suspect product: Examplozole (role suspect)",
+        "reaction: 'generalised rash' → MedDRA LLT",
+        "valid: True; Day 0: 20",
+        "serious: True; expedited: True",
         "case event CASE_RECEIVED published on icsr.case.events",
         "consumer:intake case.received: report received on channel EMAIL",
+        "validity.assessed: valid: the four minimum criteria are met; serious (hospitalisation)",
     ):
         assert step in out
     assert "ana.example@clinic.example" not in result.stderr  # no reporter identifiers in logs

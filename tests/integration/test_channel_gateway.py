@@ -59,6 +59,7 @@ async def gw(
         intake_folder=root / "drop",
         intake_folder_poll_s=0.1,
         intake_folder_max_bytes=100_000,
+        e2b_receiver_id="ZZFDA",  # the FDA samples are addressed to FDA
     )
     gateway = Gateway(settings)
     await gateway.start()
@@ -338,17 +339,26 @@ async def test_a_forged_signature_is_403_and_nothing_is_stored(gw: Gateway) -> N
 
 
 async def test_json_intake_202_then_duplicate_and_a_case(gw: Gateway) -> None:
-    report = {"report_id": f"WEB-{uuid.uuid4().hex[:8]}", "reaction": "dizziness"}
+    report = {
+        "report_id": f"WEB-{uuid.uuid4().hex[:8]}",
+        "reporter": {"email": "reporter@example.org"},
+        "patient": {"initials": "AB"},
+        "products": [{"name": "Examplozole"}],
+        "reactions": [{"description": "dizziness"}],
+    }
     async with httpx.AsyncClient(base_url=gw.http_url or "") as client:
         first = await client.post("/api/v1/intake", json=report)
         again = await client.post("/api/v1/intake", json=report)
         bad = await client.post("/api/v1/intake", content=b"{nope")
+        wrong = await client.post("/api/v1/intake", json={"reaction": "dizziness"})
         big = await client.post("/api/v1/intake", json={"narrative": "x" * 9000})
     assert first.status_code == 202
     assert again.status_code == 200
     assert again.json()["duplicate"] is True
     assert bad.status_code == 400
     assert bad.json()["error"]["code"] == "invalid_json"
+    assert wrong.status_code == 400
+    assert wrong.json()["error"]["fields"] == {"reaction": "Extra inputs are not permitted"}
     assert big.status_code == 413
     await _assert_becomes_one_case(gw, first.json()["inbound_id"])
 
@@ -378,7 +388,9 @@ async def test_folder_intake_moves_files_and_makes_a_case(gw: Gateway) -> None:
     folder = gw.settings.intake_folder
     assert folder is not None
     name = f"r-{uuid.uuid4().hex[:8]}"
-    (folder / f"{name}.json").write_bytes(b'{"reaction": "nausea"}')
+    form = b'{"reporter": {"phone": "+34600111222"}, "patient": {"sex": "male"}, ' \
+        b'"products": [{"name": "Examplozole"}], "reactions": [{"description": "nausea"}]}'
+    (folder / f"{name}.json").write_bytes(form)
     (folder / f"{name}-big.xml").write_bytes(b"<a>" + b"x" * 200_000 + b"</a>")
     await _eventually(
         lambda: (
@@ -388,7 +400,7 @@ async def test_folder_intake_moves_files_and_makes_a_case(gw: Gateway) -> None:
         "the folder watcher to move both files",
     )
     [row] = [r for r in _rows(gw, channel="FOLDER") if r["source_id"].startswith(f"{name}.json#")]
-    assert row["payload"] == b'{"reaction": "nausea"}'
+    assert row["payload"] == form
     await _assert_becomes_one_case(gw, row["id"])
 
 

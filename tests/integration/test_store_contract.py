@@ -401,22 +401,28 @@ def test_a_case_inserted_new_loads_back_equal_with_versions_provenance_and_icsr(
     assert store.run_sync(cases.count) == 2
 
 
-def test_a_second_case_from_the_same_inbound_record_violates_the_unique_constraint(
+def test_one_inbound_record_can_hold_several_cases_but_a_case_id_is_used_once(
+    database_url: URL, store: Store
+) -> None:
+    """An E2B batch or an e-mail with several ICSRs opens several cases from one record."""
+    store.run_sync(cases.insert_new, [(_opened_case("case-1", "in-1"), "in-1")])
+    store.run_sync(cases.insert_new, [(_opened_case("case-2", "in-1"), "in-1")])
+    assert store.run_sync(cases.count) == 2
+
+    with pytest.raises(IntegrityError):
+        store.run_sync(cases.insert_new, [(_opened_case("case-1", "in-2"), "in-2")])
+    assert store.run_sync(cases.count) == 2
+
+
+def test_case_keys_find_cases_by_source_identifier_and_blocking_key(
     database_url: URL, store: Store
 ) -> None:
     store.run_sync(cases.insert_new, [(_opened_case("case-1", "in-1"), "in-1")])
-
-    with pytest.raises(IntegrityError):
-        store.run_sync(cases.insert_new, [(_opened_case("case-2", "in-1"), "in-1")])
-
-    assert store.run_sync(cases.count) == 1
-    assert store.run_sync(cases.load_case, "case-2") is None
-    # Cases with no inbound record (e.g. created by hand) do not collide with each other.
-    store.run_sync(
-        cases.insert_new,
-        [(_opened_case("case-3", "manual"), None), (_opened_case("case-4", "manual"), None)],
-    )
-    assert store.run_sync(cases.count) == 3
+    store.run_sync(cases.add_keys, {"case-1": {"id:e2b:US-1", "patient:JD|2"}})
+    store.run_sync(cases.add_keys, {"case-1": {"id:e2b:US-1"}})  # adding again is harmless
+    found = store.run_sync(cases.cases_with_keys, ["id:e2b:US-1", "id:other"])
+    assert found == {"id:e2b:US-1": {"case-1"}}
+    assert store.run_sync(cases.cases_with_keys, ["patient:JD|2"]) == {"patient:JD|2": {"case-1"}}
 
 
 # --- audit ------------------------------------------------------------------------------------
