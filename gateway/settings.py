@@ -229,7 +229,8 @@ class Settings(BaseSettings):
         "files are XSD-validated when set.",
     )
     e2b_r2_dtd: Path | None = Field(
-        default=None, description="ICH icsr21xml.dtd: received E2B(R2) files are checked against it."
+        default=None,
+        description="ICH icsr21xml.dtd: received E2B(R2) files are checked against it.",
     )
     e2b_profile: Literal["ich", "ema", "fda"] = Field(
         default="ich", description="Business-rule profile applied to received E2B files."

@@ -5,6 +5,7 @@ A real acceptor on a SQLite file: what is answered is exactly what is stored.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -274,7 +275,7 @@ async def test_a_webhook_that_is_not_a_form_is_415(client: httpx.AsyncClient) ->
 
 
 async def test_json_intake_202_then_200_duplicate(client: httpx.AsyncClient, store: Store) -> None:
-    report = {"report_id": "WEB-2024-0001", "reaction": "rash", "serious": False}
+    report = {"report_id": "WEB-2024-0001", "reactions": [{"description": "rash"}]}
     first = await client.post("/api/v1/intake", json=report)
     assert first.status_code == 202
     assert first.json()["duplicate"] is False
@@ -297,12 +298,24 @@ async def test_json_intake_dedupe_key_precedence(client: httpx.AsyncClient, stor
         "/api/v1/intake", json={"report_id": "R-1"}, headers={"Idempotency-Key": "key-1"}
     )
     assert r.json()["source_id"] == "key-1"
-    body = b'{"reaction": "rash"}'
+    body = b'{"reactions": [{"description": "rash"}]}'
     r = await client.post("/api/v1/intake", content=body)
-    import hashlib
 
     assert r.json()["source_id"] == hashlib.sha256(body).hexdigest()
     assert len(_rows(store)) == 2
+
+
+async def test_json_intake_names_the_fields_of_a_form_that_does_not_fit(
+    client: httpx.AsyncClient, store: Store
+) -> None:
+    r = await client.post(
+        "/api/v1/intake", json={"patient": {"age": -1}, "reactions": [{"description": ""}]}
+    )
+    assert r.status_code == 400
+    error = r.json()["error"]
+    assert error["code"] == "invalid_form"
+    assert set(error["fields"]) == {"patient.age", "reactions.0.description"}
+    assert _rows(store) == []  # nothing stored
 
 
 @pytest.mark.parametrize(
