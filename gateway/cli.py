@@ -80,6 +80,14 @@ def config_reference() -> None:
     typer.echo(reference_table())
 
 
+@config_app.command("example")
+def config_example() -> None:
+    """Print a TOML configuration file with every setting and its default."""
+    from gateway.settings_doc import example_toml
+
+    typer.echo(example_toml(), nl=False)
+
+
 @app.command()
 def run(config: ConfigOption = None) -> None:
     """Start the gateway: broker (embedded unless ICSR_KAFKA_BOOTSTRAP), consumers, relay, HTTP."""
