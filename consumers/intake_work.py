@@ -28,7 +28,7 @@ ACTOR = "consumer:intake"
 
 @dataclass(frozen=True, slots=True)
 class E2BSettings:
-    receiver_id: str = "ICSRGATEWAY"
+    receiver_ids: tuple[str, ...] = ("ICSRGATEWAY",)
     profile: str = "ich"
     schemas_dir: Path | None = None
     r2_dtd: Path | None = None
@@ -110,7 +110,7 @@ class IntakeWork:
             imported = import_e2b(
                 e2b_file.data,
                 received_at=raw.received_at,
-                our_id=self._e2b.receiver_id,
+                our_ids=self._e2b.receiver_ids,
                 profile=self._e2b.profile,
                 schemas_dir=self._e2b.schemas_dir,
                 r2_dtd=self._e2b.r2_dtd,

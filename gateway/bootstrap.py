@@ -48,7 +48,7 @@ class Components:
     def e2b_settings(self) -> E2BSettings:
         s = self.settings
         return E2BSettings(
-            receiver_id=s.e2b_receiver_id,
+            receiver_ids=tuple(s.e2b_receiver_ids),
             profile=s.e2b_profile,
             schemas_dir=s.e2b_schemas_dir,
             r2_dtd=s.e2b_r2_dtd,

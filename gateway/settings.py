@@ -235,9 +235,10 @@ class Settings(BaseSettings):
     e2b_profile: Literal["ich", "ema", "fda"] = Field(
         default="ich", description="Business-rule profile applied to received E2B files."
     )
-    e2b_receiver_id: str = Field(
-        default="ICSRGATEWAY",
-        description="Our identifier as receiver of partners' E2B files (N.1.4 / M.1.6).",
+    e2b_receiver_ids: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["ICSRGATEWAY"],
+        description="Our identifiers as receiver of partners' E2B files (N.1.4 / M.1.6), comma "
+        "list; a file addressed to another receiver is refused (AR) into triage.",
     )
     e2b_ack_partners: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
@@ -286,7 +287,7 @@ class Settings(BaseSettings):
             return None
         return value
 
-    @field_validator("smtp_recipients", "e2b_ack_partners", mode="before")
+    @field_validator("smtp_recipients", "e2b_ack_partners", "e2b_receiver_ids", mode="before")
     @classmethod
     def _split_recipients(cls, value: Any) -> Any:
         if isinstance(value, str):

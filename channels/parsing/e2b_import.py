@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from channels.parsing.inbound import R2_ROOT, StructuredReport, TriageNote
+from channels.parsing.inbound import R2_ROOT, R3_ROOT, StructuredReport, TriageNote
 from gateway.ids import new_id
 from schemas.e2b_r2 import parse_r2
 from schemas.e2b_receive import receive
@@ -22,15 +22,40 @@ class E2BImport:
     sender: str | None
 
 
+def _addressee(data: bytes) -> str | None:
+    """N.1.4 (R3) or M.1.6 (R2) of a file, when it can be read at all."""
+    try:
+        root = load_xml(data, expected_roots={R3_ROOT, R2_ROOT})
+    except XMLLoadError:
+        return None
+    if root.tag == R2_ROOT:
+        value = root.findtext("ichicsrmessageheader/messagereceiveridentifier")
+    else:
+        found = root.find("{urn:hl7-org:v3}receiver/{urn:hl7-org:v3}device/{urn:hl7-org:v3}id")
+        value = found.get("extension") if found is not None else None
+    return value.strip() if value else None
+
+
+def _report_key(sender: str | None, report_id: str | None, created: object) -> str:
+    """The exact identity of one report version: the sender's C.1.1 at its C.1.2.
+
+    C.1.1 stays the same across a sender's follow-ups, so it is paired with the creation
+    date; message ids alone are not unique across senders (and FDA's samples reuse one).
+    """
+    return f"e2b:{sender or '?'}:{report_id or '?'}@{created}"
+
+
 def import_e2b(
     data: bytes,
     *,
     received_at: datetime,
-    our_id: str,
+    our_ids: tuple[str, ...],
     profile: str,
     schemas_dir: Path | None,
     r2_dtd: Path | None,
 ) -> E2BImport:
+    addressee = _addressee(data)
+    our_id = addressee if addressee in our_ids else our_ids[0]
     result = receive(
         data,
         profile=profile,
@@ -56,10 +81,12 @@ def import_e2b(
         accepted = set(result.accepted)
         for message in result.batch.messages:
             if message.message_id in accepted:
-                ids = [f"e2b:{message.message_id}"]
-                if message.icsr.report.worldwide_case_id:
-                    ids.append(f"wwid:{message.icsr.report.worldwide_case_id}")
-                reports.append(StructuredReport(message.icsr, "E2B_R3", tuple(ids)))
+                report_id = message.icsr.report.safety_report_id or message.message_id
+                created = message.icsr.report.created_at or message.created_at
+                key = _report_key(sender, report_id, created)
+                # C.1.8.1 is shared by follow-ups: a blocking key for the duplicate search
+                # (a person decides), not an exact identity.
+                reports.append(StructuredReport(message.icsr, "E2B_R3", (key,)))
     elif result.accepted:
         try:
             message2 = parse_r2(load_xml(data, expected_roots={R2_ROOT}))
@@ -73,18 +100,18 @@ def import_e2b(
             for report in message2.reports:
                 rid = report.icsr.report.safety_report_id
                 if rid in accepted:
-                    ids = [f"e2b:{rid}"]
-                    if report.icsr.report.worldwide_case_id:
-                        ids.append(f"wwid:{report.icsr.report.worldwide_case_id}")
+                    created = report.icsr.report.created_at or message2.header.date
                     reports.append(
                         StructuredReport(
                             report.icsr,
                             "E2B_R2",
-                            tuple(ids),
+                            (_report_key(sender, rid, created),),
                             tuple(f"{x.element_id}: {x.reason}" for x in report.not_carried),
                         )
                     )
-    if not result.batch and not result.accepted and not result.rejected:
+    # Refused as a whole (unreadable, or a batch-level reject such as a misaddressed N.1.4,
+    # where the batch was read): no ICSR was loaded or rejected, so say why.
+    if not result.accepted and not result.rejected:
         reason = "; ".join(f.ack_text() for f in result.report.findings[:5]) or "unreadable"
         triage.append(TriageNote("e2b_unreadable", f"the E2B file could not be loaded: {reason}"))
     return E2BImport(tuple(reports), tuple(triage), result.ack_bytes, sender)

@@ -59,7 +59,7 @@ async def gw(
         intake_folder=root / "drop",
         intake_folder_poll_s=0.1,
         intake_folder_max_bytes=100_000,
-        e2b_receiver_id="ZZFDA",  # the FDA samples are addressed to FDA
+        e2b_receiver_ids=["ZZFDA", "ZZFDA_PREMKT"],  # the FDA samples are addressed to FDA
     )
     gateway = Gateway(settings)
     await gateway.start()
