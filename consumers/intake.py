@@ -15,6 +15,7 @@ transaction (``prepare``), the writing inside it (``handle``).
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,7 +32,7 @@ from consumers.intake_work import (
     document_row,
 )
 from gateway.domain.catalogue import ProductCatalogue
-from gateway.domain.duplicates import facts_of, find_candidates
+from gateway.domain.duplicates import CaseFacts, facts_of, find_candidates
 from gateway.domain.intake import IntakeReferences
 from gateway.errors import InvalidMessageError
 from gateway.ids import new_id
@@ -45,6 +46,8 @@ from schemas.avro import AvroCodec, SchemaName
 from schemas.topics import Topic
 
 CONSUMER = "intake"
+#: duplicate-search facts kept per (case, version); a version never changes once written
+_FACTS_CACHE_SIZE = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +104,7 @@ class IntakeHandler:
         self._work = IntakeWork(codec, topic_name(Topic.CASE_EVENTS), refs, e2b)
         self._store = store
         self._threshold = duplicate_threshold
+        self._facts: OrderedDict[tuple[str, int], CaseFacts] = OrderedDict()
 
     # -- before the transaction -------------------------------------------------------
     def prepare(
@@ -291,13 +295,13 @@ class IntakeHandler:
     def _potential_duplicates(
         self, conn: Connection, new: NewCase, now: datetime, inbound_id: str
     ) -> list[TriageItem]:
-        by_key = cases.cases_with_keys(conn, sorted(new.blocking))
-        candidate_ids = sorted({c for ids in by_key.values() for c in ids} - {new.case_id})[-50:]
+        candidate_ids = cases.latest_cases_with_keys(
+            conn, sorted(new.blocking), exclude=new.case_id, limit=50
+        )
         if not candidate_ids:
             return []
-        icsrs = cases.current_icsrs(conn, candidate_ids)
         matches = find_candidates(
-            new.facts, [facts_of(cid, icsr) for cid, icsr in icsrs.items()], self._threshold
+            new.facts, self._candidate_facts(conn, candidate_ids), self._threshold
         )
         if not matches:
             return []
@@ -322,6 +326,24 @@ class IntakeHandler:
                 },
             )
         ]
+
+    def _candidate_facts(self, conn: Connection, case_ids: Sequence[str]) -> list[CaseFacts]:
+        """Facts of each case's current version. Versions are immutable, so facts read once
+        are kept (bounded, least recently used out) rather than the ICSR being loaded and
+        parsed again for every new case sharing a blocking key with it."""
+        versions = cases.current_versions(conn, case_ids)
+        missing = [cid for cid, number in versions.items() if (cid, number) not in self._facts]
+        for cid, icsr in cases.current_icsrs(conn, missing).items():
+            self._facts[(cid, versions[cid])] = facts_of(cid, icsr)
+        out: list[CaseFacts] = []
+        for key in sorted(versions.items()):
+            facts = self._facts.get(key)
+            if facts is not None:
+                self._facts.move_to_end(key)
+                out.append(facts)
+        while len(self._facts) > _FACTS_CACHE_SIZE:
+            self._facts.popitem(last=False)
+        return out
 
 
 def _select_raw(

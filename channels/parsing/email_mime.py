@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from email import policy
+from email.headerregistry import BaseHeader, HeaderRegistry
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
@@ -18,6 +19,25 @@ from html.parser import HTMLParser
 
 _MSG_ID = re.compile(r"<[^<>\s]+>")
 XML_TYPES = frozenset({"application/xml", "text/xml"})
+
+
+class _HeaderClasses(HeaderRegistry):
+    """The standard header registry, but each header's class is built once: the stdlib one
+    builds a new class (``type(...)``) every time a header is read, and reading is frequent."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._classes: dict[str, type[BaseHeader]] = {}
+
+    def __getitem__(self, name: str) -> type[BaseHeader]:
+        key = name.lower()
+        cls = self._classes.get(key)
+        if cls is None:
+            cls = self._classes[key] = super().__getitem__(name)
+        return cls
+
+
+_POLICY = policy.default.clone(header_factory=_HeaderClasses())
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +132,7 @@ def _content(part: EmailMessage) -> str | bytes | None:
 
 
 def parse_email(raw: bytes) -> ParsedEmail:
-    msg = BytesParser(policy=policy.default).parsebytes(raw)
+    msg = BytesParser(policy=_POLICY).parsebytes(raw)
     assert isinstance(msg, EmailMessage)
     defects = [type(d).__name__ for d in msg.defects]
     text = ""

@@ -141,6 +141,38 @@ def cases_with_keys(conn: Connection, keys: Sequence[str]) -> dict[str, set[str]
     return found
 
 
+def latest_cases_with_keys(
+    conn: Connection, keys: Sequence[str], *, exclude: str, limit: int
+) -> list[str]:
+    """The ``limit`` highest case ids indexed under any of ``keys`` (but ``exclude``), in
+    ascending order: the selection is done in SQL, not by reading every case under a key."""
+    wanted = [k[:300] for k in keys]
+    found: set[str] = set()
+    for start in range(0, len(wanted), 500):
+        found.update(
+            conn.execute(
+                select(case_keys.c.case_id)
+                .where(
+                    case_keys.c.key.in_(wanted[start : start + 500]),
+                    case_keys.c.case_id != exclude,
+                )
+                .distinct()
+                .order_by(case_keys.c.case_id.desc())
+                .limit(limit)
+            ).scalars()
+        )
+    return sorted(found)[-limit:]
+
+
+def current_versions(conn: Connection, case_ids: Iterable[str]) -> dict[str, int]:
+    """The current version number of each case (no ICSR is read)."""
+    ids = list(case_ids)
+    if not ids:
+        return {}
+    rows = conn.execute(select(cases.c.id, cases.c.current_version).where(cases.c.id.in_(ids)))
+    return {r.id: r.current_version for r in rows}
+
+
 def current_icsrs(conn: Connection, case_ids: Iterable[str]) -> dict[str, ICSR]:
     """The current version's ICSR of each case (for duplicate scoring)."""
     ids = list(case_ids)
