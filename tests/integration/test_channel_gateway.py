@@ -388,8 +388,10 @@ async def test_folder_intake_moves_files_and_makes_a_case(gw: Gateway) -> None:
     folder = gw.settings.intake_folder
     assert folder is not None
     name = f"r-{uuid.uuid4().hex[:8]}"
-    form = b'{"reporter": {"phone": "+34600111222"}, "patient": {"sex": "male"}, ' \
+    form = (
+        b'{"reporter": {"phone": "+34600111222"}, "patient": {"sex": "male"}, '
         b'"products": [{"name": "Examplozole"}], "reactions": [{"description": "nausea"}]}'
+    )
     (folder / f"{name}.json").write_bytes(form)
     (folder / f"{name}-big.xml").write_bytes(b"<a>" + b"x" * 200_000 + b"</a>")
     await _eventually(
