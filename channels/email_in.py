@@ -274,14 +274,40 @@ def _enhanced(status: Any) -> Any:
     return status
 
 
+#: (command argument, local-part limit) → aiosmtpd's parse of it; bounded, shared
+_ADDRESSES: dict[tuple[str, int], tuple[str | None, str | None]] = {}
+_ADDRESSES_MAX = 10_000
+
+
+def _cached_getaddr(protocol: SMTP, arg: str, parse: Any) -> tuple[str | None, str | None]:
+    """aiosmtpd parses a MAIL/RCPT address with the full RFC 5322 header parser, slowly;
+    the answer depends only on the argument and the local-part limit, so it is kept."""
+    key = (arg, protocol.local_part_limit)
+    try:
+        return _ADDRESSES[key]
+    except KeyError:
+        pass
+    if len(_ADDRESSES) >= _ADDRESSES_MAX:
+        _ADDRESSES.clear()
+    found: tuple[str | None, str | None] = parse(arg)
+    _ADDRESSES[key] = found
+    return found
+
+
 class _GatewaySMTP(SMTP):
     async def push(self, status: Any) -> None:
         await super().push(_enhanced(status))
+
+    def _getaddr(self, arg: str) -> tuple[str | None, str | None]:
+        return _cached_getaddr(self, arg, super()._getaddr)
 
 
 class _GatewayLMTP(LMTP):
     async def push(self, status: Any) -> None:
         await super().push(_enhanced(status))
+
+    def _getaddr(self, arg: str) -> tuple[str | None, str | None]:
+        return _cached_getaddr(self, arg, super()._getaddr)
 
 
 # -- the listener ---------------------------------------------------------------------------

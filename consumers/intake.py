@@ -147,8 +147,7 @@ class IntakeHandler:
         if missing:  # not prepared (e.g. read before the record was stored): do it now
             prepared.update(self._prepare_inside(conn, missing, ctx.now))
         claimed = self._claim(conn, envelopes, prepared, ctx.now)
-        for event_id, p in claimed:
-            self._write(conn, event_id, p, ctx)
+        self._write_all(conn, claimed, ctx)
 
     def _prepare_inside(
         self, conn: Connection, envelopes: Sequence[Envelope[InboundReport]], now: datetime
@@ -233,76 +232,120 @@ class IntakeHandler:
             inbound.mark_processed(conn, marks, now)
         return claimed
 
-    def _write(self, conn: Connection, event_id: str, p: _Prepared, ctx: HandlerContext) -> None:
-        iid = p.raw.inbound_id
-        triage_items = [
-            TriageItem(
-                kind=t.kind,
-                reason=t.reason,
-                created_at=ctx.now,
-                inbound_id=iid,
-                detail=dict(t.detail),
-            )
-            for t in p.work.triage
-        ]
-        known = cases.cases_with_keys(conn, [k for c in p.work.cases for k in c.id_keys])
-        written: list[NewCase] = []
-        for new in p.work.cases:
-            existing = sorted({c for k in new.id_keys for c in known.get(k, ())})
-            if existing:
-                # The same report came again (another file, another channel): nothing new.
-                triage_items.append(
-                    TriageItem(
-                        kind="duplicate_report",
-                        created_at=ctx.now,
-                        inbound_id=iid,
-                        case_id=existing[0],
-                        reason=f"a report with the same source identifiers is case {existing[0]}",
-                        detail={"identifiers": sorted(new.id_keys), "cases": existing},
+    def _write_all(
+        self, conn: Connection, claimed: Sequence[tuple[str, _Prepared]], ctx: HandlerContext
+    ) -> None:
+        """Write the claimed records' cases, as if one record after the other, with a fixed
+        number of statements per batch (but one candidate query per new case): a record sees
+        the cases of the records before it in the batch, never those after it."""
+        # key (as stored: cut to 300) → cases written by earlier records of this batch
+        in_batch: dict[str, set[str]] = {}
+        in_db = cases.cases_with_keys(
+            conn, [k for _, p in claimed for c in p.work.cases for k in c.id_keys]
+        )
+        triage_items: list[TriageItem] = []
+        documents: list[dict[str, object]] = []
+        rows: list[cases.NewCaseRows] = []
+        keys: dict[str, frozenset[str]] = {}
+        #: per record: its inbound id, its written cases, its triage items so far
+        records: list[tuple[str, list[NewCase], list[TriageItem]]] = []
+        for _event_id, p in claimed:
+            iid = p.raw.inbound_id
+            items = [
+                TriageItem(
+                    kind=t.kind,
+                    reason=t.reason,
+                    created_at=ctx.now,
+                    inbound_id=iid,
+                    detail=dict(t.detail),
+                )
+                for t in p.work.triage
+            ]
+            known: dict[str, set[str]] = {}
+            for new in p.work.cases:
+                for k in new.id_keys:
+                    key = k[:300]
+                    found = in_db.get(key, set()) | in_batch.get(key, set())
+                    if found:
+                        known[key] = found
+            written: list[NewCase] = []
+            for new in p.work.cases:
+                existing = sorted({c for k in new.id_keys for c in known.get(k, ())})
+                if existing:
+                    # The same report came again (another file, another channel): nothing new.
+                    items.append(
+                        TriageItem(
+                            kind="duplicate_report",
+                            created_at=ctx.now,
+                            inbound_id=iid,
+                            case_id=existing[0],
+                            reason="a report with the same source identifiers is case "
+                            f"{existing[0]}",
+                            detail={"identifiers": sorted(new.id_keys), "cases": existing},
+                        )
+                    )
+                    continue
+                for k in new.id_keys:
+                    known.setdefault(k, set()).add(new.case_id)
+                written.append(new)
+            for new in written:
+                rows.append(new.rows)
+                keys[new.case_id] = new.id_keys | new.blocking
+                for k in new.id_keys | new.blocking:
+                    in_batch.setdefault(k[:300], set()).add(new.case_id)
+            records.append((iid, written, items))
+            if p.work.documents:
+                documents.extend(document_row(iid, d, ctx.now) for d in p.work.documents)
+        cases.insert_rows(conn, rows)
+        cases.add_keys(conn, keys)
+        # Candidates of each new case: what the store held once its own record was written.
+        later: set[str] = set(keys)
+        candidates: list[list[str]] = []
+        for _iid, written, _items in records:
+            later.difference_update(n.case_id for n in written)
+            for new in written:
+                hidden = {c for k in new.blocking for c in in_batch.get(k[:300], ()) if c in later}
+                candidates.append(
+                    cases.latest_cases_with_keys(
+                        conn, sorted(new.blocking), exclude=new.case_id, limit=50, hidden=hidden
                     )
                 )
-                continue
-            for k in new.id_keys:
-                known.setdefault(k, set()).add(new.case_id)
-            written.append(new)
-        cases.insert_rows(conn, [n.rows for n in written])
-        cases.add_keys(conn, {n.case_id: n.id_keys | n.blocking for n in written})
-        for new in written:
-            ctx.emit(new.event)
-            for entry in new.audits:
-                ctx.audit(entry)
-            if new.review:
-                triage_items.append(
-                    TriageItem(
-                        kind="coding_review",
-                        created_at=ctx.now,
-                        inbound_id=iid,
-                        case_id=new.case_id,
-                        reason="MedDRA coding needs a person",
-                        detail={"notes": list(new.review)},
+        facts = self._candidate_facts(conn, {c for ids in candidates for c in ids})
+        position = 0
+        for iid, written, items in records:
+            for new in written:
+                ctx.emit(new.event)
+                for entry in new.audits:
+                    ctx.audit(entry)
+                if new.review:
+                    items.append(
+                        TriageItem(
+                            kind="coding_review",
+                            created_at=ctx.now,
+                            inbound_id=iid,
+                            case_id=new.case_id,
+                            reason="MedDRA coding needs a person",
+                            detail={"notes": list(new.review)},
+                        )
+                    )
+                candidate_ids = candidates[position]
+                position += 1
+                items.extend(
+                    self._potential_duplicates(
+                        new, [facts[c] for c in candidate_ids if c in facts], ctx.now, iid
                     )
                 )
-            triage_items.extend(self._potential_duplicates(conn, new, ctx.now, iid))
-        if p.work.documents:
-            bulk_insert(
-                conn,
-                source_documents,
-                [document_row(iid, d, ctx.now) for d in p.work.documents],
-                ignore_conflicts=True,
-            )
+            triage_items.extend(items)
+        if documents:
+            bulk_insert(conn, source_documents, documents, ignore_conflicts=True)
         triage.open_items(conn, triage_items)
 
     def _potential_duplicates(
-        self, conn: Connection, new: NewCase, now: datetime, inbound_id: str
+        self, new: NewCase, candidates: Sequence[CaseFacts], now: datetime, inbound_id: str
     ) -> list[TriageItem]:
-        candidate_ids = cases.latest_cases_with_keys(
-            conn, sorted(new.blocking), exclude=new.case_id, limit=50
-        )
-        if not candidate_ids:
+        if not candidates:
             return []
-        matches = find_candidates(
-            new.facts, self._candidate_facts(conn, candidate_ids), self._threshold
-        )
+        matches = find_candidates(new.facts, candidates, self._threshold)
         if not matches:
             return []
         return [
@@ -327,20 +370,22 @@ class IntakeHandler:
             )
         ]
 
-    def _candidate_facts(self, conn: Connection, case_ids: Sequence[str]) -> list[CaseFacts]:
+    def _candidate_facts(self, conn: Connection, case_ids: set[str]) -> dict[str, CaseFacts]:
         """Facts of each case's current version. Versions are immutable, so facts read once
         are kept (bounded, least recently used out) rather than the ICSR being loaded and
         parsed again for every new case sharing a blocking key with it."""
-        versions = cases.current_versions(conn, case_ids)
+        if not case_ids:
+            return {}
+        versions = cases.current_versions(conn, sorted(case_ids))
         missing = [cid for cid, number in versions.items() if (cid, number) not in self._facts]
         for cid, icsr in cases.current_icsrs(conn, missing).items():
             self._facts[(cid, versions[cid])] = facts_of(cid, icsr)
-        out: list[CaseFacts] = []
+        out: dict[str, CaseFacts] = {}
         for key in sorted(versions.items()):
             facts = self._facts.get(key)
             if facts is not None:
                 self._facts.move_to_end(key)
-                out.append(facts)
+                out[key[0]] = facts
         while len(self._facts) > _FACTS_CACHE_SIZE:
             self._facts.popitem(last=False)
         return out

@@ -19,6 +19,7 @@ from html.parser import HTMLParser
 
 _MSG_ID = re.compile(r"<[^<>\s]+>")
 XML_TYPES = frozenset({"application/xml", "text/xml"})
+_PARSED_HEADERS_MAX = 4096
 
 
 class _HeaderClasses(HeaderRegistry):
@@ -28,6 +29,7 @@ class _HeaderClasses(HeaderRegistry):
     def __init__(self) -> None:
         super().__init__()
         self._classes: dict[str, type[BaseHeader]] = {}
+        self._parsed: dict[tuple[str, str], BaseHeader] = {}
 
     def __getitem__(self, name: str) -> type[BaseHeader]:
         key = name.lower()
@@ -35,6 +37,18 @@ class _HeaderClasses(HeaderRegistry):
         if cls is None:
             cls = self._classes[key] = super().__getitem__(name)
         return cls
+
+    def __call__(self, name: str, value: str) -> BaseHeader:
+        # A parsed header is immutable and depends only on (name, value); the policy parses
+        # a header anew on every read (Content-Type is read many times per message), so
+        # parsed headers are kept (bounded: cleared when full).
+        key = (name, value)
+        header = self._parsed.get(key)
+        if header is None:
+            if len(self._parsed) >= _PARSED_HEADERS_MAX:
+                self._parsed.clear()
+            header = self._parsed[key] = self[name](name, value)
+        return header
 
 
 _POLICY = policy.default.clone(header_factory=_HeaderClasses())

@@ -39,6 +39,7 @@ __all__ = [
 FUZZY_MIN_LENGTH = 6
 #: rapidfuzz ``ratio`` (0-100) a misspelt word needs to count as a product name
 FUZZY_THRESHOLD = 84.0
+_FUZZY_WORDS_MAX = 50_000
 
 _TOKEN = re.compile(r"[^\W_]+")
 
@@ -237,6 +238,10 @@ class ProductCatalogue:
             raise ValueError(f"duplicate product ids in catalogue: {dupes}")
         self._by_id = {p.id: p for p in self._products}
         self._index = _build_index(self._products)
+        #: word → its fuzzy match (or None): the answer depends on the word alone
+        self._fuzzy_words: dict[str, tuple[list[_Name], int, float] | None] = {}
+        #: the last text read and what was found in it (a report's text is read twice)
+        self._last: tuple[str, tuple[ProductMatch, ...]] = ("", ())
 
     # --- construction ----------------------------------------------------------------
 
@@ -321,6 +326,14 @@ class ProductCatalogue:
 
     def find_products(self, text: str) -> list[ProductMatch]:
         """Product names in ``text``, in order, non-overlapping, longest first."""
+        last_text, last_found = self._last
+        if text == last_text:
+            return list(last_found)
+        matches = self._find_products(text)
+        self._last = (text, tuple(matches))
+        return matches
+
+    def _find_products(self, text: str) -> list[ProductMatch]:
         folded = fold(text)
         tokens = list(iter_tokens(folded))
         matches: list[ProductMatch] = []
@@ -369,6 +382,16 @@ class ProductCatalogue:
         word = tokens[i][0]
         if len(word) < FUZZY_MIN_LENGTH or not word.isalpha():
             return None
+        try:
+            return self._fuzzy_words[word]
+        except KeyError:
+            pass
+        if len(self._fuzzy_words) >= _FUZZY_WORDS_MAX:
+            self._fuzzy_words.clear()
+        found = self._fuzzy_words[word] = self._fuzzy_word(word)
+        return found
+
+    def _fuzzy_word(self, word: str) -> tuple[list[_Name], int, float] | None:
         choices = self._index.fuzzy.get((word[0], len(word)))
         if not choices:
             return None

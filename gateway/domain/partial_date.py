@@ -20,6 +20,7 @@ from calendar import isleap, monthrange
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from enum import Enum
+from functools import lru_cache
 
 
 class DatePrecision(Enum):
@@ -137,7 +138,16 @@ class PartialDate:
 
     @classmethod
     def parse(cls, text: str) -> PartialDate:
-        """Read an HL7 TS string such as ``"202403"`` or ``"20240315143000+0100"``."""
+        """Read an HL7 TS string such as ``"202403"`` or ``"20240315143000+0100"``.
+
+        Results are cached per string (the value is immutable; errors are not cached).
+        """
+        if cls is PartialDate and text.__class__ is str:
+            return _parse_cached(text)
+        return cls._parse(text)
+
+    @classmethod
+    def _parse(cls, text: str) -> PartialDate:
         match = _TS.match(text) if isinstance(text, str) else None
         if match is None:
             raise ValueError(f"not an E2B date (CCYY[MM[DD[hh[mm[ss]]]]][+/-ZZzz]): {text!r}")
@@ -259,3 +269,8 @@ class PartialDate:
         if not isinstance(other, PartialDate):
             return NotImplemented
         return self.compare(other) in (1, 0)
+
+
+@lru_cache(maxsize=4096)
+def _parse_cached(text: str) -> PartialDate:
+    return PartialDate._parse(text)

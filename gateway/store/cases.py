@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -142,10 +142,17 @@ def cases_with_keys(conn: Connection, keys: Sequence[str]) -> dict[str, set[str]
 
 
 def latest_cases_with_keys(
-    conn: Connection, keys: Sequence[str], *, exclude: str, limit: int
+    conn: Connection,
+    keys: Sequence[str],
+    *,
+    exclude: str,
+    limit: int,
+    hidden: Collection[str] = (),
 ) -> list[str]:
     """The ``limit`` highest case ids indexed under any of ``keys`` (but ``exclude``), in
-    ascending order: the selection is done in SQL, not by reading every case under a key."""
+    ascending order: the selection is done in SQL, not by reading every case under a key.
+
+    ``hidden``: cases to answer as if they were not (yet) in the store."""
     wanted = [k[:300] for k in keys]
     found: set[str] = set()
     for start in range(0, len(wanted), 500):
@@ -158,9 +165,11 @@ def latest_cases_with_keys(
                 )
                 .distinct()
                 .order_by(case_keys.c.case_id.desc())
-                .limit(limit)
+                .limit(limit + len(hidden))
             ).scalars()
         )
+    if hidden:
+        found.difference_update(hidden)
     return sorted(found)[-limit:]
 
 

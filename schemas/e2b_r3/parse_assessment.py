@@ -58,8 +58,7 @@ def parse_assessment(aea: Element, extras: Extras) -> ICSR:
 
 
 def _ref_id(el: Element | None, tag: str) -> str | None:
-    ident = first(el, tag) if el is not None else None
-    ident = first(ident, "id")
+    ident = path(el, tag, "id")
     return ident.get("root") if ident is not None else None
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from gateway.domain.codes import ActionTaken, AdditionalDrugInfo, DrugRole, RechallengeResult
 from gateway.domain.drug import (
     CausalityAssessment,
@@ -32,6 +30,7 @@ from schemas.e2b_r3.xml import (
     path,
     pq,
     read_interval,
+    replace,
     str_or_nf,
     text,
 )
@@ -186,25 +185,28 @@ def _product(kind: Element, fields: dict[str, object], anchor: str, extras: Extr
             if approval is None:
                 extras.keep(anchor, kind, child)
                 continue
-            number = first(approval, "id")
+            parts = child_map(approval)
+            number = parts.get("id")
             fields["authorisation_number"] = number.get("extension") if number is not None else None
             fields["authorisation_holder"] = text(
-                path(approval, "holder", "role", "playingOrganization", "name")
+                path(parts.get("holder"), "role", "playingOrganization", "name")
             )
-            territory = path(approval, "author", "territorialAuthority", "territory", "code")
+            territory = path(parts.get("author"), "territorialAuthority", "territory", "code")
             fields["authorisation_country"] = (
                 territory.get("code") if territory is not None else None
             )
         elif tag == "ingredient":
-            substance = first(child, "ingredientSubstance")
+            parts = child_map(child)
+            substance = parts.get("ingredientSubstance")
             strength = None
-            numerator = path(child, "quantity", "numerator")
+            numerator = first(parts.get("quantity"), "numerator")
             if numerator is not None:
                 strength = pq(numerator)
+            own = child_map(substance)
             substances.append(
                 Substance(
-                    name=text(first(substance, "name")),
-                    term_id=_coded(first(substance, "code")),
+                    name=text(own.get("name")),
+                    term_id=_coded(own.get("code")),
                     strength=strength,
                 )
             )

@@ -228,11 +228,11 @@ def _history(org: Element, fields: dict[str, object], *, patient: bool) -> None:
 
 
 def _episode(obs: Element, c: Element, parts: dict[str, Element]) -> MedicalHistoryEpisode:
-    eff = parts.get("effectiveTime")
+    eff = child_map(parts.get("effectiveTime"))
     ep: dict[str, object] = {
         "condition": meddra(c),
-        "start": ts(first(eff, "low")),
-        "end": ts(first(eff, "high")),
+        "start": ts(eff.get("low")),
+        "end": ts(eff.get("high")),
     }
     for tag, rel in kids(obs):
         if tag not in ("outboundRelationship2", "inboundRelationship"):
@@ -264,13 +264,14 @@ def _past_drugs(org: Element) -> tuple[PastDrug, ...]:
         sa = first(comp, "substanceAdministration")
         if sa is None:
             continue
-        eff = first(sa, "effectiveTime")
-        kind = path(sa, "consumable", "instanceOfKind", "kindOfProduct")
+        parts = child_map(sa)
+        eff = child_map(parts.get("effectiveTime"))
+        kind = path(parts.get("consumable"), "instanceOfKind", "kindOfProduct")
         fields: dict[str, object] = {
             "name": str_or_nf(first(kind, "name")),
             "mpid": _product_code(kind),
-            "start": ts(first(eff, "low")),
-            "end": ts(first(eff, "high")),
+            "start": ts(eff.get("low")),
+            "end": ts(eff.get("high")),
         }
         for _, rel in kids(sa):
             sub = first(rel, "observation")

@@ -109,13 +109,14 @@ _BOUND_QUALIFIERS = {
 
 
 def _result(value: Element, fields: dict[str, object]) -> None:
-    center = first(value, "center")
+    parts = child_map(value)
+    center = parts.get("center")
     if center is not None:
         nf = null_flavor(center)
         fields["result_value"] = nf if nf is not None else decimal(center.get("value"), "F.r.3.2")
         fields["result_unit"] = center.get("unit")
         return
-    low, high = first(value, "low"), first(value, "high")
+    low, high = parts.get("low"), parts.get("high")
     for side, bound in (("high", high), ("low", low)):
         if bound is not None and bound.get("value") is not None:
             inclusive = bound.get("inclusive") or "true"
@@ -142,9 +143,9 @@ def parse_test(obs: Element) -> LabTest:
         elif tag == "interpretationCode":
             fields["result_code"] = TestResultCode.from_code(child.get("code") or "")
         elif tag == "referenceRange":
-            rng = first(child, "observationRange")
-            interp = first(rng, "interpretationCode")
-            value = first(rng, "value")
+            rng = child_map(first(child, "observationRange"))
+            interp = rng.get("interpretationCode")
+            value = rng.get("value")
             bound = value.get("value") if value is not None else None
             if bound is None and value is not None:
                 bound = text(value)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 from gateway.domain.codes import (
     FirstSender,
@@ -38,6 +37,7 @@ from schemas.e2b_r3.xml import (
     kids,
     null_flavor,
     path,
+    replace,
     str_or_nf,
     text,
     ts,
@@ -231,7 +231,7 @@ def _telecoms(entity: Element | None) -> dict[str, object]:
     out: dict[str, object] = {}
     if entity is None:
         return out
-    for tel in entity.iterfind("{urn:hl7-org:v3}telecom"):
+    for tel in entity.iterchildren("{urn:hl7-org:v3}telecom"):
         value = tel.get("value")
         nf = null_flavor(tel)
         if value is None:
@@ -280,18 +280,20 @@ def _addr(addr: Element | None) -> dict[str, object]:
 
 def _primary_source(entity: Element | None, primary: bool) -> PrimarySource:
     fields: dict[str, object] = {}
-    fields.update(_addr(first(entity, "addr")))
+    parts = child_map(entity)
+    fields.update(_addr(parts.get("addr")))
     fields.update(_telecoms(entity))
-    person = first(entity, "assignedPerson")
-    fields.update(_name_parts(first(person, "name")))
-    qual = path(person, "asQualifiedEntity", "code")
+    person = parts.get("assignedPerson")
+    own = child_map(person)
+    fields.update(_name_parts(own.get("name")))
+    qual = first(own.get("asQualifiedEntity"), "code")
     if qual is not None:
         nf = null_flavor(qual)
         fields["qualification"] = (
             nf if nf is not None else Qualification.from_code(qual.get("code"))
         )
-    fields["country"] = attr_or_nf(path(person, "asLocatedEntity", "location", "code"), "code")
-    org = first(entity, "representedOrganization")
+    fields["country"] = attr_or_nf(path(own.get("asLocatedEntity"), "location", "code"), "code")
+    org = parts.get("representedOrganization")
     fields["department"] = str_or_nf(first(org, "name"))
     fields["organisation"] = str_or_nf(
         path(org, "assignedEntity", "representedOrganization", "name")
@@ -307,7 +309,7 @@ def _subject_of1(subj: Element, other_ids: list[OtherCaseId]) -> Sender | bool |
     if entity is not None:
         return _sender(entity)
     idents = [
-        i for i in event.iterfind("{urn:hl7-org:v3}id") if i.get("root") == oids.OTHER_CASE_ID
+        i for i in event.iterchildren("{urn:hl7-org:v3}id") if i.get("root") == oids.OTHER_CASE_ID
     ]
     if not idents:
         return None
@@ -325,17 +327,19 @@ def _plain(values: dict[str, object]) -> dict[str, object]:
 
 def _sender(entity: Element) -> Sender:
     fields: dict[str, object] = {}
-    c = first(entity, "code")
+    parts = child_map(entity)
+    c = parts.get("code")
     if c is not None and c.get("code"):
         fields["sender_type"] = SenderType.from_code(c.get("code"))
-    fields.update(_addr(first(entity, "addr")))
+    fields.update(_addr(parts.get("addr")))
     fields.update(_telecoms(entity))
-    person = first(entity, "assignedPerson")
-    fields.update(_name_parts(first(person, "name")))
-    fields["country"] = path(person, "asLocatedEntity", "location", "code")
+    person = parts.get("assignedPerson")
+    own = child_map(person)
+    fields.update(_name_parts(own.get("name")))
+    fields["country"] = path(own.get("asLocatedEntity"), "location", "code")
     if fields["country"] is not None:
         fields["country"] = fields["country"].get("code")  # type: ignore[attr-defined]
-    org = first(entity, "representedOrganization")
+    org = parts.get("representedOrganization")
     fields["department"] = text(first(org, "name"))
     fields["organisation"] = text(path(org, "assignedEntity", "representedOrganization", "name"))
     return Sender(**_plain(fields))  # type: ignore[arg-type]

@@ -6,9 +6,10 @@ Parsing walks children directly (no per-call XPath compilation); building uses
 
 from __future__ import annotations
 
+from dataclasses import fields
 from decimal import Decimal, InvalidOperation
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from lxml import etree
 
@@ -26,6 +27,7 @@ _NS_LEN = len(_NS_PREFIX)
 _OBSERVATION = _NS_PREFIX + "observation"
 
 Element = Any  # lxml elements are untyped
+_T = TypeVar("_T")
 
 
 class E2BR3Error(ValueError):
@@ -46,6 +48,8 @@ def local(el: Element) -> str:
 
 
 _LOCAL_NAMES: dict[str, str] = {}
+#: qualified tag -> local name for HL7 tags, "" for any other
+_HL7_NAMES: dict[str, str] = {}
 
 
 def kids(el: Element) -> list[tuple[str, Element]]:
@@ -56,7 +60,7 @@ def kids(el: Element) -> list[tuple[str, Element]]:
     """
     out = []
     names = _LOCAL_NAMES
-    for child in el:
+    for child in el.getchildren():
         tag = child.tag
         if tag.__class__ is str:
             name = names.get(tag)
@@ -73,7 +77,7 @@ def first(el: Element | None, tag: str) -> Element | None:
     if el is None:
         return None
     qtag = _NS_PREFIX + tag
-    for child in el:
+    for child in el.getchildren():
         if child.tag == qtag:
             return child
     return None
@@ -84,11 +88,16 @@ def child_map(el: Element | None) -> dict[str, Element]:
     out: dict[str, Element] = {}
     if el is None:
         return out
-    for child in el:
+    names = _HL7_NAMES
+    for child in el.getchildren():
         tag = child.tag
-        if tag.__class__ is str and tag.startswith(_NS_PREFIX):
-            name = tag[_NS_LEN:]
-            if name not in out:
+        if tag.__class__ is str:
+            name = names.get(tag)
+            if name is None:
+                name = tag[_NS_LEN:] if tag.startswith(_NS_PREFIX) else ""
+                if len(names) < 4096:
+                    names[tag] = name
+            if name and name not in out:  # HL7 children only
                 out[name] = child
     return out
 
@@ -102,9 +111,16 @@ def code_in(children: dict[str, Element]) -> tuple[str | None, str | None]:
 
 
 def path(el: Element | None, *tags: str) -> Element | None:
+    """``first(first(el, a), b)...``, one loop (no call per step)."""
     for tag in tags:
-        el = first(el, tag)
         if el is None:
+            return None
+        qtag = _NS_PREFIX + tag
+        for child in el.getchildren():
+            if child.tag == qtag:
+                el = child
+                break
+        else:
             return None
     return el
 
@@ -127,6 +143,24 @@ def code_of(el: Element | None) -> tuple[str | None, str | None]:
 
 # --- parsing ------------------------------------------------------------------------------
 
+_INIT_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def replace(obj: _T, **changes: object) -> _T:
+    """``dataclasses.replace`` for the domain records (no InitVars), with the field names
+    cached per class: the same constructor call, so every ``__post_init__`` check runs."""
+    cls = obj.__class__
+    names = _INIT_FIELDS.get(cls)
+    if names is None:
+        names = _INIT_FIELDS[cls] = tuple(f.name for f in fields(cls) if f.init)  # type: ignore[arg-type]
+    for name in names:
+        if name not in changes:
+            changes[name] = getattr(obj, name)
+    return cls(**changes)
+
+
+_NULL_FLAVORS: dict[str, NullFlavor] = {m.value: m for m in NullFlavor}
+
 
 def null_flavor(el: Element | None) -> NullFlavor | None:
     if el is None:
@@ -134,6 +168,9 @@ def null_flavor(el: Element | None) -> NullFlavor | None:
     value = el.get("nullFlavor")
     if value is None:
         return None
+    found = _NULL_FLAVORS.get(value)
+    if found is not None:
+        return found
     try:
         return NullFlavor(value)
     except ValueError:
@@ -361,22 +398,24 @@ _SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, remove_b
 class Extras:
     """Collects unmodelled child elements while parsing (see ``RegionalExtension``)."""
 
-    __slots__ = ("_parent", "_siblings", "items")
+    __slots__ = ("_siblings", "items")
 
     def __init__(self) -> None:
         self.items: list[RegionalExtension] = []
-        self._parent: Element | None = None
-        self._siblings: list[tuple[Element, str]] = []
+        #: element children (with qualified tags) of each parent seen, listed once
+        self._siblings: dict[Element, list[tuple[Element, str]]] = {}
 
     def keep(self, anchor: str, parent: Element, child: Element) -> None:
-        if parent is not self._parent:  # several kept children of one parent: list it once
-            self._parent = parent
-            self._siblings = [(s, t) for s in parent if (t := s.tag).__class__ is str]
+        siblings = self._siblings.get(parent)
+        if siblings is None:
+            siblings = self._siblings[parent] = [
+                (s, t) for s in parent.getchildren() if (t := s.tag).__class__ is str
+            ]
         ctag = child.tag
         tag = local(child)
         index = 0
         position = 0
-        for sibling, stag in self._siblings:
+        for sibling, stag in siblings:
             if sibling is child:
                 break
             position += 1
@@ -436,16 +475,17 @@ def read_interval(eff: Element) -> dict[str, object]:
     out: dict[str, object] = {}
     parts = [c for tag, c in kids(eff) if tag == "comp"] or [eff]
     for part in parts:
+        children = child_map(part)
         if part.get(XSI_TYPE, "").endswith("PIVL_TS"):
-            period = pq(first(part, "period"))
+            period = pq(children.get("period"))
             if period is not None:
                 out["interval"] = period
             continue
         for key, tag in (("start", "low"), ("end", "high")):
-            value = ts(first(part, tag))
+            value = ts(children.get(tag))
             if value is not None:
                 out[key] = value
-        width = pq(first(part, "width"))
+        width = pq(children.get("width"))
         if width is not None:
             out["duration"] = width
     return out

@@ -51,6 +51,7 @@ NORMALISED_SCORE = 98.0
 REORDERED_SCORE = 96.0
 AMBIGUITY_PENALTY = 10.0
 _FUZZY_CANDIDATES = 20
+_CODED_MAX = 20_000
 
 #: polarity markers: (axis, sign); a fuzzy candidate may not flip the sign on an axis
 _POLARITY_PREFIXES: tuple[tuple[str, str, int], ...] = (
@@ -196,6 +197,8 @@ class MedDRACoder:
         self.fuzzy_threshold = float(fuzzy_threshold)
         self.review_threshold = float(review_threshold)
         self._targets: dict[str, _Target] = {}
+        #: verbatim → its coding: the answer depends on the verbatim alone (bounded)
+        self._coded: dict[str, CodingResult | None] = {}
         llts = list(dictionary.llts.values())
         readings = [normalised_keys(llt.name) for llt in llts]  # the costly step, done once
         self._exact = self._index(llts, [(exact_key(llt.name),) for llt in llts])
@@ -274,6 +277,16 @@ class MedDRACoder:
 
     def code(self, verbatim: str) -> CodingResult | None:
         """The best current LLT for ``verbatim``, or None when nothing is close enough."""
+        try:
+            return self._coded[verbatim]
+        except KeyError:
+            pass
+        if len(self._coded) >= _CODED_MAX:
+            self._coded.clear()
+        result = self._coded[verbatim] = self._code(verbatim)
+        return result
+
+    def _code(self, verbatim: str) -> CodingResult | None:
         key = exact_key(verbatim)
         if not key:
             return None
