@@ -299,11 +299,17 @@ class IntakeHandler:
         cases.insert_rows(conn, rows)
         cases.add_keys(conn, keys)
         # Candidates of each new case: what the store held once its own record was written.
+        # One query first finds the keys that more than one case shares: a case none of whose
+        # keys is shared has no candidate, and needs no query of its own (most cases).
+        shared = cases.shared_keys(conn, sorted({k[:300] for k in in_batch}))
         later: set[str] = set(keys)
         candidates: list[list[str]] = []
         for _iid, written, _items in records:
             later.difference_update(n.case_id for n in written)
             for new in written:
+                if not any(k[:300] in shared for k in new.blocking):
+                    candidates.append([])
+                    continue
                 hidden = {c for k in new.blocking for c in in_batch.get(k[:300], ()) if c in later}
                 candidates.append(
                     cases.latest_cases_with_keys(

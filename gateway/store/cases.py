@@ -141,6 +141,21 @@ def cases_with_keys(conn: Connection, keys: Sequence[str]) -> dict[str, set[str]
     return found
 
 
+def shared_keys(conn: Connection, keys: Sequence[str]) -> set[str]:
+    """Those of ``keys`` under which more than one case is indexed."""
+    found: set[str] = set()
+    for start in range(0, len(keys), 500):
+        found.update(
+            conn.execute(
+                select(case_keys.c.key)
+                .where(case_keys.c.key.in_(keys[start : start + 500]))
+                .group_by(case_keys.c.key)
+                .having(func.count() > 1)
+            ).scalars()
+        )
+    return found
+
+
 def latest_cases_with_keys(
     conn: Connection,
     keys: Sequence[str],
