@@ -37,6 +37,8 @@ from pathlib import Path
 
 import aiosmtplib
 
+from bench.gateway_process import start_gateway as start_process
+
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "tests" / "data" / "corpus" / "reports.jsonl"
 RECIPIENT = "safety@localhost"
@@ -208,30 +210,8 @@ def start_gateway(tmp: Path, processes: int) -> tuple[subprocess.Popen[bytes], i
             "ICSR_CONSUMER_PROCESSES": str(processes),
         }
     )
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gateway", "run"],
-        env=env,
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=(tmp / "gateway.log").open("wb"),
-    )
-    deadline = time.monotonic() + 60
-    import httpx
-
-    while time.monotonic() < deadline:
-        runtime = tmp / "gw" / "runtime.json"
-        if runtime.exists():
-            info = json.loads(runtime.read_text())
-            try:
-                if httpx.get(info["http_url"] + "/readyz", timeout=1).status_code == 200:
-                    return proc, int(info["smtp_port"])
-            except httpx.HTTPError:
-                pass
-        if proc.poll() is not None:
-            raise SystemExit(f"gateway exited: {(tmp / 'gateway.log').read_text()[-2000:]}")
-        time.sleep(0.1)
-    proc.terminate()
-    raise SystemExit("gateway not ready in 60 s")
+    proc, info = start_process(env, tmp / "gw", tmp / "gateway.log", cwd=REPO)
+    return proc, int(info["smtp_port"])
 
 
 def _children(pid: int) -> list[int]:

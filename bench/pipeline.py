@@ -18,7 +18,6 @@ import asyncio
 import json
 import os
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from pathlib import Path
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from sqlalchemy.engine import make_url
 
+from bench.gateway_process import start_gateway as start_process
 from gateway.kafka.admin import ensure_topics
 from gateway.kafka.embedded import EmbeddedBroker
 from gateway.store.engine import build_engine
@@ -156,28 +156,8 @@ def start_gateway(
         "ICSR_CONSUMER_PROCESSES": str(processes),
         "ICSR_KAFKA_GROUP_PREFIX": f"bench{processes}",
     }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gateway", "run"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=(tmp / "gateway.log").open("wb"),
-    )
-    deadline = time.monotonic() + 30
-    import httpx
-
-    while time.monotonic() < deadline:
-        runtime = tmp / "gw" / "runtime.json"
-        if runtime.exists():
-            url = json.loads(runtime.read_text())["http_url"]
-            try:
-                if httpx.get(url + "/readyz", timeout=1).status_code == 200:
-                    return proc
-            except httpx.HTTPError:
-                pass
-        if proc.poll() is not None:
-            raise SystemExit(f"gateway exited: {(tmp / 'gateway.log').read_text()[-2000:]}")
-        time.sleep(0.1)
-    raise SystemExit("gateway not ready in 30 s")
+    proc, _info = start_process(env, tmp / "gw", tmp / "gateway.log", timeout=30)
+    return proc
 
 
 async def main() -> None:

@@ -111,48 +111,22 @@ class IntakeHandler:
         self, envelopes: Sequence[Envelope[InboundReport]], now: datetime
     ) -> dict[str, _Prepared]:
         """Read and assess every report outside the store's write lock."""
-        raws: dict[str, tuple[RawInbound, bool]] = {}
-        referenced = [e for e in envelopes if e.message.payload is None]
-        stored = self._read_stored([e.message.inbound_id for e in referenced])
-        for e in envelopes:
-            m = e.message
-            if m.payload is not None:
-                raw = RawInbound(
-                    m.inbound_id or new_id("IN"),
-                    m.channel,
-                    m.content_type,
-                    m.payload,
-                    m.received_at,
-                )
-                raws[e.event_id] = (raw, True)
-            elif m.inbound_id in stored:
-                raws[e.event_id] = (stored[m.inbound_id], False)
-        return {
-            event_id: _Prepared(raw, self._work(raw, now), carried)
-            for event_id, (raw, carried) in raws.items()
-        }
+        ids = [e.message.inbound_id for e in envelopes if e.message.payload is None]
+        stored: dict[str, RawInbound] = {}
+        if ids and self._store is not None:
+            with self._store.snapshot() as conn:
+                stored = _select_raw(conn, ids, only_accepted=True)
+        # A record not readable yet is left out; `handle` reads it in the transaction.
+        return self._prepared(envelopes, stored, now, strict=False)
 
-    def _read_stored(self, inbound_ids: Sequence[str]) -> dict[str, RawInbound]:
-        if not inbound_ids or self._store is None:
-            return {}
-        with self._store.snapshot() as conn:
-            return _select_raw(conn, inbound_ids, only_accepted=True)
-
-    # -- in the transaction -----------------------------------------------------------
-    def handle(
-        self, conn: Connection, envelopes: Sequence[Envelope[InboundReport]], ctx: HandlerContext
-    ) -> None:
-        prepared: dict[str, _Prepared] = dict(ctx.prepared)
-        missing = [e for e in envelopes if e.event_id not in prepared]
-        if missing:  # not prepared (e.g. read before the record was stored): do it now
-            prepared.update(self._prepare_inside(conn, missing, ctx.now))
-        claimed = self._claim(conn, envelopes, prepared, ctx.now)
-        self._write_all(conn, claimed, ctx)
-
-    def _prepare_inside(
-        self, conn: Connection, envelopes: Sequence[Envelope[InboundReport]], now: datetime
+    def _prepared(
+        self,
+        envelopes: Sequence[Envelope[InboundReport]],
+        stored: dict[str, RawInbound],
+        now: datetime,
+        *,
+        strict: bool,
     ) -> dict[str, _Prepared]:
-        stored = _select_raw(conn, [e.message.inbound_id for e in envelopes], only_accepted=False)
         out: dict[str, _Prepared] = {}
         for e in envelopes:
             m = e.message
@@ -168,11 +142,24 @@ class IntakeHandler:
             elif m.inbound_id in stored:
                 raw = stored[m.inbound_id]
                 out[e.event_id] = _Prepared(raw, self._work(raw, now), False)
-            else:
+            elif strict:
                 raise InvalidMessageError(
                     f"inbound record {m.inbound_id} named by event {e.event_id} is not in the store"
                 )
         return out
+
+    # -- in the transaction -----------------------------------------------------------
+    def handle(
+        self, conn: Connection, envelopes: Sequence[Envelope[InboundReport]], ctx: HandlerContext
+    ) -> None:
+        prepared: dict[str, _Prepared] = dict(ctx.prepared)
+        missing = [e for e in envelopes if e.event_id not in prepared]
+        if missing:  # not prepared (e.g. read before the record was stored): do it now
+            ids = [e.message.inbound_id for e in missing if e.message.payload is None]
+            stored = _select_raw(conn, ids, only_accepted=False) if ids else {}
+            prepared.update(self._prepared(missing, stored, ctx.now, strict=True))
+        claimed = self._claim(conn, envelopes, prepared, ctx.now)
+        self._write_all(conn, claimed, ctx)
 
     def _claim(
         self,
