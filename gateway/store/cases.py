@@ -212,3 +212,7 @@ def current_icsrs(conn: Connection, case_ids: Iterable[str]) -> dict[str, ICSR]:
         .where(cases.c.id.in_(ids))
     )
     return {r.case_id: load(ICSR, r.icsr) for r in rows}
+
+
+#: the row of one immutable version (also written by gateway.store.case_updates)
+version_row = _version_row

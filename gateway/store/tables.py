@@ -251,3 +251,68 @@ source_documents = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     UniqueConstraint("inbound_id", "sha256"),
 )
+
+
+# -- follow-up --------------------------------------------------------------------------------
+# A request for missing data sent to a reporter; replies are threaded back to it.
+followup_requests = Table(
+    "followup_requests",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("case_id", String(64), nullable=False),
+    Column("case_version", Integer, nullable=False),  # the version the questions were asked of
+    Column("channel", String(16), nullable=False),  # EMAIL | SMS | WHATSAPP
+    Column("recipient", String(320), nullable=False),  # the reporter's address or number
+    Column("our_address", String(320)),  # the mailbox or number replies come back to
+    Column("language", String(8), nullable=False),
+    Column("questions", JSON, nullable=False),  # Question values, in the order asked
+    Column("token", String(64), nullable=False, unique=True),  # plus-address token
+    Column("subject_tag", String(64), nullable=False, unique=True),
+    Column("status", String(16), nullable=False),  # open | answered | exhausted | opted_out
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("sent_at", UTCDateTime()),  # first successful send
+    Column("reminders_sent", Integer, nullable=False, default=0),
+    Column("last_sent_at", UTCDateTime()),
+    Column("closed_at", UTCDateTime()),
+    Column("closed_reason", Text),
+    Index(None, "case_id"),
+    Index(None, "recipient", "status"),
+)
+
+# The thread record: every message in and out of a case, in order, with delivery states.
+followup_messages = Table(
+    "followup_messages",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("case_id", String(64)),
+    Column("request_id", String(64)),
+    Column("direction", String(8), nullable=False),  # out | in
+    Column("kind", String(16), nullable=False),  # request | reminder | reply | opt_out
+    Column("channel", String(16), nullable=False),
+    Column("attempt", Integer, nullable=False, default=1),
+    # our e-mail Message-ID (set before sending) or the provider's id (Twilio SID)
+    Column("message_ref", String(512)),
+    Column("provider_ref", String(512)),
+    Column("inbound_id", String(64)),
+    Column("subject", Text),
+    Column("body", Text, nullable=False),
+    Column("delivery_state", String(16), nullable=False),
+    Column("delivery_detail", Text),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("state_at", UTCDateTime(), nullable=False),
+    Index(None, "message_ref"),
+    Index(None, "provider_ref"),
+    Index(None, "case_id", "created_at"),
+    Index(None, "request_id"),
+)
+
+# Reporters who asked for no more messages, per channel and address.
+followup_opt_outs = Table(
+    "followup_opt_outs",
+    metadata,
+    Column("channel", String(16), nullable=False),
+    Column("address", String(320), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("inbound_id", String(64)),
+    PrimaryKeyConstraint("channel", "address"),
+)
