@@ -30,6 +30,8 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.e2b
 	$(BIN)/python -m bench.normaliser
 	$(BIN)/python -m bench.meddra
+	$(BIN)/python -m bench.lifecycle
+	$(BIN)/python -m bench.threading
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -208,6 +208,9 @@ def start_gateway(tmp: Path, processes: int) -> tuple[subprocess.Popen[bytes], i
             "ICSR_SMTP_LISTEN_PORT": "0",
             "ICSR_LOG_LEVEL": "WARNING",
             "ICSR_CONSUMER_PROCESSES": str(processes),
+            # The corpus repeats its reporters: with follow-up requests on, a reporter's next
+            # report would (rightly) be threaded as a reply to the request, not open a case.
+            "ICSR_FOLLOWUP_ENABLED": "false",
         }
     )
     proc, info = start_process(env, tmp / "gw", tmp / "gateway.log", cwd=REPO)
@@ -253,7 +256,7 @@ def cpu_by_role(roles: dict[int, str]) -> dict[str, float]:
 
 
 def start_profiles(
-    roles: dict[int, str], out_dir: Path, seconds: int
+    roles: dict[int, str], out_dir: Path, seconds: int, gil: bool = False
 ) -> list[subprocess.Popen[bytes]]:
     spy = Path(sys.executable).parent / "py-spy"
     procs = []
@@ -266,7 +269,8 @@ def start_profiles(
                 [
                     str(spy),
                     *("record", "-p", str(pid), "-f", "raw", "-o", str(out)),
-                    *("--nonblocking", "-d", str(seconds)),
+                    *("--nonblocking", "-d", str(seconds), "-r", "200"),
+                    *(["--gil"] if gil else []),
                 ],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
@@ -285,6 +289,8 @@ async def measure(
     warmup: int,
     poll_s: float,
     profile_dir: Path | None,
+    profile_seconds: int = 5,
+    profile_gil: bool = False,
 ) -> Result:
     corpus = corpus_reports()
     run = f"p{processes}-{int(time.time())}"
@@ -302,7 +308,11 @@ async def measure(
                     started, _, _ = await send_all(port, warm, concurrency)
                     await watcher.wait_for(set(started), timeout=300)
                 roles = process_tree(gateway.pid)
-                spies = start_profiles(roles, profile_dir, 5) if profile_dir else []
+                spies = (
+                    start_profiles(roles, profile_dir, profile_seconds, profile_gil)
+                    if profile_dir
+                    else []
+                )
                 cpu_before = cpu_by_role(roles)
                 bench_cpu = time.process_time()
                 started, first, last_accept = await send_all(port, mails, concurrency)
@@ -310,7 +320,7 @@ async def measure(
                 cpu_after = cpu_by_role(roles)
                 cpu_after["bench"] = time.process_time() - bench_cpu
                 for spy in spies:
-                    spy.wait(30)
+                    spy.wait(30 + profile_seconds)
             finally:
                 watcher.stop()
             latencies = [(watcher.seen[i] - t0) * 1000 for i, t0 in started.items()]
@@ -347,7 +357,15 @@ async def main() -> None:
         "--profile",
         type=Path,
         default=None,
-        help="directory for py-spy raw profiles (5 s) of the gateway and workers per run",
+        help="directory for py-spy raw profiles of the gateway and workers per run",
+    )
+    parser.add_argument(
+        "--profile-seconds", type=int, default=5, help="how long each py-spy profile samples"
+    )
+    parser.add_argument(
+        "--profile-gil",
+        action="store_true",
+        help="sample only the thread holding the GIL (where one process's CPU goes)",
     )
     args = parser.parse_args()
 
@@ -370,6 +388,8 @@ async def main() -> None:
                 args.warmup,
                 args.poll_ms / 1000,
                 profile_dir,
+                args.profile_seconds,
+                args.profile_gil,
             )
         )
 

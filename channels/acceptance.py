@@ -3,11 +3,17 @@
 A channel calls :meth:`InboundAcceptor.accept` and answers its sender (SMTP 250, HTTP 200)
 only after it returns: by then the raw bytes are in the store and the intake event is in
 the outbox, in one transaction. The same (channel, source id) never creates a second record.
+
+Concurrent accepts share transactions (group commit): what arrives while a transaction is
+being written goes into the next one, so a burst of senders costs one store transaction
+and one wait for the writer lock per group rather than per message. Nothing waits for a
+group to fill: a lone message is written at once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import asyncio
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -24,6 +30,9 @@ from schemas.avro import AvroCodec, SchemaName
 from schemas.topics import Topic
 
 DEFAULT_MAX_BYTES = 25 * 1024 * 1024
+#: most records, and raw bytes, written in one group transaction
+GROUP_MAX_RECORDS = 256
+GROUP_MAX_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +80,15 @@ def inbound_report_message(
     return OutboxMessage(event_id=outbox_id or event_id, topic=topic, key=key, value=value)
 
 
+@dataclass(frozen=True, slots=True)
+class _Waiting:
+    """A record waiting for its group's transaction, and how its sender is answered."""
+
+    record: InboundRecord
+    intake: bool
+    future: asyncio.Future[Acceptance]
+
+
 class InboundAcceptor:
     def __init__(
         self,
@@ -85,6 +103,12 @@ class InboundAcceptor:
         self._topic = topic_name(Topic.INTAKE_INBOUND)
         self._max_bytes = max_bytes
         self._on_enqueued = on_enqueued
+        self._waiting: list[_Waiting] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    @property
+    def store(self) -> Store:
+        return self._store
 
     def _record(
         self,
@@ -115,28 +139,45 @@ class InboundAcceptor:
         )
 
     def _persist(self, conn: Connection, record: InboundRecord, intake: bool = True) -> Acceptance:
-        if not intake:
+        return self._persist_many(conn, [(record, intake)])[0]
+
+    def _persist_many(
+        self, conn: Connection, items: Sequence[tuple[InboundRecord, bool]]
+    ) -> list[Acceptance]:
+        """Store records in order, as if one after the other: of two with the same
+        (channel, source id), the first is stored and the second is its duplicate."""
+        records = [
+            record
+            if intake
             # Stored for the record only (e.g. a delivery status callback): no intake event,
             # and already final for intake, so reconciliation never re-enqueues it either.
-            record = replace(record, status=inbound.PROCESSED, processed_at=record.received_at)
-        stored = inbound.insert_many(conn, [record])[(record.channel, record.source_id)]
-        if stored != record.id:
-            return Acceptance(inbound_id=stored, duplicate=True)
-        if not intake:
-            return Acceptance(inbound_id=record.id, duplicate=False)
-        message = inbound_report_message(
-            self._codec,
-            self._topic,
-            inbound_id=record.id,
-            channel=record.channel,
-            source_id=record.source_id,
-            received_at=record.received_at,
-            content_type=record.content_type,
-            headers=record.headers,
-            thread_key=record.thread_key,
-        )
-        outbox.enqueue(conn, [message], record.received_at)
-        return Acceptance(inbound_id=record.id, duplicate=False)
+            else replace(record, status=inbound.PROCESSED, processed_at=record.received_at)
+            for record, intake in items
+        ]
+        stored = inbound.insert_many(conn, records)
+        results: list[Acceptance] = []
+        messages: list[tuple[OutboxMessage, datetime]] = []
+        for record, (_, intake) in zip(records, items, strict=True):
+            stored_id = stored[(record.channel, record.source_id)]
+            if stored_id != record.id:
+                results.append(Acceptance(inbound_id=stored_id, duplicate=True))
+                continue
+            results.append(Acceptance(inbound_id=record.id, duplicate=False))
+            if intake:
+                message = inbound_report_message(
+                    self._codec,
+                    self._topic,
+                    inbound_id=record.id,
+                    channel=record.channel,
+                    source_id=record.source_id,
+                    received_at=record.received_at,
+                    content_type=record.content_type,
+                    headers=record.headers,
+                    thread_key=record.thread_key,
+                )
+                messages.append((message, record.received_at))
+        outbox.enqueue_each_at(conn, messages)
+        return results
 
     async def accept(
         self,
@@ -158,10 +199,58 @@ class InboundAcceptor:
         record = self._record(
             channel, source_id, payload, content_type, headers, thread_key, received_at
         )
-        result = await self._store.run(self._persist, record, intake)
-        if intake and not result.duplicate:
-            self._on_enqueued()
-        return result
+        loop = asyncio.get_running_loop()
+        waiting = _Waiting(record, intake, loop.create_future())
+        self._waiting.append(waiting)
+        writer = self._writer
+        if writer is None or writer.done() or writer.get_loop() is not loop:
+            self._waiting = [w for w in self._waiting if w.future.get_loop() is loop]
+            self._writer = loop.create_task(self._write_groups(), name="inbound-group-commit")
+        # The caller may give up (a dropped connection): the write goes on regardless.
+        return await asyncio.shield(waiting.future)
+
+    async def _write_groups(self) -> None:
+        """Write what is waiting, a group per transaction, until nothing is."""
+        while self._waiting:
+            group = self._next_group()
+            try:
+                results = await self._store.run(
+                    self._persist_many, [(w.record, w.intake) for w in group]
+                )
+            except Exception:  # noqa: BLE001 - each record then fails (or not) on its own
+                results = None
+            if results is None:
+                await self._write_one_by_one(group)
+                continue
+            for w, result in zip(group, results, strict=True):
+                w.future.set_result(result)
+            if any(w.intake and not r.duplicate for w, r in zip(group, results, strict=True)):
+                self._on_enqueued()
+
+    def _next_group(self) -> list[_Waiting]:
+        size = 0
+        count = 0
+        for w in self._waiting:
+            if count and (
+                count >= GROUP_MAX_RECORDS or size + len(w.record.payload) > GROUP_MAX_BYTES
+            ):
+                break
+            count += 1
+            size += len(w.record.payload)
+        group, self._waiting = self._waiting[:count], self._waiting[count:]
+        return group
+
+    async def _write_one_by_one(self, group: Sequence[_Waiting]) -> None:
+        """A failed group: one record's problem must not refuse the others."""
+        for w in group:
+            try:
+                result = await self._store.run(self._persist, w.record, w.intake)
+            except Exception as exc:  # noqa: BLE001 - handed to that record's sender
+                w.future.set_exception(exc)
+                continue
+            w.future.set_result(result)
+            if w.intake and not result.duplicate:
+                self._on_enqueued()
 
     def accept_sync(
         self,

@@ -35,6 +35,11 @@ class HandlerContext:
     prepared: Mapping[str, Any] = field(default_factory=dict)
     emitted: list[OutboxMessage] = field(default_factory=list)
     audits: list[AuditEntry] = field(default_factory=list)
+    #: done by the runner once the transaction has committed (files for partners …)
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
+
+    def on_commit(self, action: Callable[[], None]) -> None:
+        self.after_commit.append(action)
 
     def emit(self, message: OutboxMessage) -> None:
         self.emitted.append(message)

@@ -10,14 +10,15 @@ seriousness, expectedness); each becomes a case in state ``valid`` or ``invalid_
 with its audit entries and a CASE_RECEIVED event. A report whose source identifiers are
 already known opens nothing new; likely duplicates, rejected E2B ICSRs, unreadable input and
 uncertain codings become triage items. The reading and assessing happen before the store
-transaction (``prepare``), the writing inside it (``handle``).
+transaction (``prepare``), the writing inside it (``handle``); E2B acknowledgements owed to
+partners are written only after that transaction has committed.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import Connection, select
@@ -31,6 +32,7 @@ from consumers.intake_work import (
     RecordWork,
     document_row,
 )
+from consumers.threading_router import InboundMessage, Routed, ThreadRouter
 from gateway.domain.catalogue import ProductCatalogue
 from gateway.domain.duplicates import CaseFacts, facts_of, find_candidates
 from gateway.domain.intake import IntakeReferences
@@ -100,7 +102,9 @@ class IntakeHandler:
         e2b: E2BSettings,
         store: Store | None = None,
         duplicate_threshold: float = 0.6,
+        router: ThreadRouter | None = None,
     ) -> None:
+        self._router = router
         self._work = IntakeWork(codec, topic_name(Topic.CASE_EVENTS), refs, e2b)
         self._store = store
         self._threshold = duplicate_threshold
@@ -158,8 +162,55 @@ class IntakeHandler:
             ids = [e.message.inbound_id for e in missing if e.message.payload is None]
             stored = _select_raw(conn, ids, only_accepted=False) if ids else {}
             prepared.update(self._prepared(missing, stored, ctx.now, strict=True))
+        routed = self._route(conn, envelopes, prepared)
         claimed = self._claim(conn, envelopes, prepared, ctx.now)
+        if routed:
+            self._thread_replies(conn, envelopes, claimed, routed, ctx)
         self._write_all(conn, claimed, ctx)
+
+    # -- threading: replies to our follow-up requests are not new reports ----------------
+    def _route(
+        self,
+        conn: Connection,
+        envelopes: Sequence[Envelope[InboundReport]],
+        prepared: dict[str, _Prepared],
+    ) -> dict[str, Routed]:
+        if self._router is None:
+            return {}
+        routed = self._router.route(conn, [_message_of(e, prepared[e.event_id]) for e in envelopes])
+        for event_id in routed:
+            # A reply opens no case: its attachments are still kept as source documents.
+            p = prepared[event_id]
+            prepared[event_id] = replace(p, work=RecordWork(documents=p.work.documents))
+        return routed
+
+    def _thread_replies(
+        self,
+        conn: Connection,
+        envelopes: Sequence[Envelope[InboundReport]],
+        claimed: Sequence[tuple[str, _Prepared]],
+        routed: dict[str, Routed],
+        ctx: HandlerContext,
+    ) -> None:
+        assert self._router is not None
+        by_event = {e.event_id: e for e in envelopes}
+        items: list[TriageItem] = []
+        for event_id, p in claimed:
+            if event_id not in routed:
+                continue
+            case_id, item = self._router.apply(
+                conn,
+                _message_of(by_event[event_id], p),
+                routed[event_id],
+                ctx.now,
+                ctx.emit,
+                ctx.audit,
+            )
+            if case_id is not None:
+                inbound.set_case(conn, p.raw.inbound_id, case_id)
+            if item is not None:
+                items.append(item)
+        triage.open_items(conn, items)
 
     def _claim(
         self,
@@ -238,6 +289,8 @@ class IntakeHandler:
         records: list[tuple[str, list[NewCase], list[TriageItem]]] = []
         for _event_id, p in claimed:
             iid = p.raw.inbound_id
+            for ack in p.work.acks:  # only a record claimed here is acknowledged, once
+                ctx.on_commit(ack.write)
             items = [
                 TriageItem(
                     kind=t.kind,
@@ -285,6 +338,12 @@ class IntakeHandler:
                 documents.extend(document_row(iid, d, ctx.now) for d in p.work.documents)
         cases.insert_rows(conn, rows)
         cases.add_keys(conn, keys)
+        for _iid, written, _items in records:
+            for new in written:
+                # What `_candidate_facts` would read back (load(dump(icsr)) == icsr): later
+                # cases sharing a key with this one need not load and parse its ICSR.
+                # Should the transaction roll back, the entry names a case id never stored.
+                self._facts[(new.case_id, new.rows.cases[0]["current_version"])] = new.stored_facts
         # Candidates of each new case: what the store held once its own record was written.
         # One query first finds the keys that more than one case shares: a case none of whose
         # keys is shared has no candidate, and needs no query of its own (most cases).
@@ -304,6 +363,7 @@ class IntakeHandler:
                     )
                 )
         facts = self._candidate_facts(conn, {c for ids in candidates for c in ids})
+        self._trim_facts()
         position = 0
         for iid, written, items in records:
             for new in written:
@@ -379,9 +439,22 @@ class IntakeHandler:
             if facts is not None:
                 self._facts.move_to_end(key)
                 out[key[0]] = facts
+        return out
+
+    def _trim_facts(self) -> None:
         while len(self._facts) > _FACTS_CACHE_SIZE:
             self._facts.popitem(last=False)
-        return out
+
+
+def _message_of(e: Envelope[InboundReport], p: _Prepared) -> InboundMessage:
+    m = e.message
+    return InboundMessage(
+        event_id=e.event_id,
+        inbound_id=p.raw.inbound_id,
+        channel=m.channel,
+        received_at=m.received_at,
+        headers=m.headers,
+    )
 
 
 def _select_raw(
@@ -408,6 +481,8 @@ def intake_consumer(
     refs: IntakeReferences | None = None,
     e2b: E2BSettings | None = None,
     store: Store | None = None,
+    *,
+    threading: bool = True,
 ) -> ConsumerSpec[InboundReport]:
     handler = IntakeHandler(
         codec,
@@ -415,6 +490,7 @@ def intake_consumer(
         refs or IntakeReferences(ProductCatalogue(())),
         e2b or E2BSettings(),
         store,
+        router=ThreadRouter(codec, topic_name) if threading else None,
     )
     return ConsumerSpec(
         name=CONSUMER,

@@ -1,9 +1,11 @@
-"""The work intake does for one inbound record, before the store transaction (pure but for
-the ACK file): read the format, assess each report, and build the rows of each new case."""
+"""The work intake does for one inbound record, before the store transaction (pure): read
+the format, assess each report, and build the rows of each new case and the E2B
+acknowledgements owed to partners (written only once the record's transaction commits)."""
 
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -55,9 +57,30 @@ class NewCase:
     id_keys: frozenset[str]  # exact identifiers of the source (C.1.1, message ids …)
     blocking: frozenset[str]
     facts: CaseFacts
+    #: the facts of the case as read back from the store (no source ids or contact of the
+    #: channel): what duplicate search compares later cases against
+    stored_facts: CaseFacts
     event: OutboxMessage
     audits: tuple[AuditEntry, ...]
     review: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AckFile:
+    """An E2B acknowledgement for a partner, to be written to the ACK folder."""
+
+    path: Path
+    inbound_id: str
+    data: bytes
+
+    def write(self) -> None:
+        """Write under a temporary name, then rename: a partner collecting the folder never
+        sees half a file, and writing it again replaces it rather than adding one."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        partial = self.path.with_name(f".{self.path.name}.partial")
+        partial.write_bytes(self.data)
+        os.replace(partial, self.path)
+        log.info("E2B acknowledgement written", inbound_id=self.inbound_id, file=self.path.name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +90,8 @@ class RecordWork:
     documents: tuple[Attachment, ...] = ()
     not_a_report: bool = False
     notes: tuple[str, ...] = field(default=())
+    #: owed to partners once the record's transaction has committed, never before
+    acks: tuple[AckFile, ...] = ()
 
 
 def _case_event(
@@ -106,6 +131,7 @@ class IntakeWork:
             return RecordWork(not_a_report=True)
         reports: list[TextReport | StructuredReport] = list(extraction.reports)
         triage = list(extraction.triage)
+        acks: list[AckFile] = []
         for n, e2b_file in enumerate(extraction.e2b_files):
             imported = import_e2b(
                 e2b_file.data,
@@ -117,22 +143,24 @@ class IntakeWork:
             )
             reports.extend(imported.reports)
             triage.extend(imported.triage)
-            self._send_ack(raw, n, imported.sender, imported.ack)
+            ack = self._ack(raw, n, imported.sender, imported.ack)
+            if ack is not None:
+                acks.append(ack)
         new = tuple(self._new_case(raw, report, now) for report in reports)
         if not new and not triage and not extraction.documents:
             triage.append(
                 TriageNote("no_report", "nothing in the message could be read as a report")
             )
-        return RecordWork(cases=new, triage=tuple(triage), documents=extraction.documents)
+        return RecordWork(
+            cases=new, triage=tuple(triage), documents=extraction.documents, acks=tuple(acks)
+        )
 
-    def _send_ack(self, raw: RawInbound, n: int, sender: str | None, ack: bytes) -> None:
+    def _ack(self, raw: RawInbound, n: int, sender: str | None, ack: bytes) -> AckFile | None:
         if self._e2b.ack_dir is None or sender is None or sender not in self._e2b.ack_partners:
-            return
-        # A deterministic name: a redelivery rewrites the same file rather than adding one.
-        self._e2b.ack_dir.mkdir(parents=True, exist_ok=True)
+            return None
+        # A deterministic name: should it be written again, it replaces the same file.
         path = self._e2b.ack_dir / f"ack-{raw.inbound_id}-{n + 1}.xml"
-        path.write_bytes(ack)
-        log.info("E2B acknowledgement written", inbound_id=raw.inbound_id, file=path.name)
+        return AckFile(path=path, inbound_id=raw.inbound_id, data=ack)
 
     def _assess(self, raw: RawInbound, report: TextReport | StructuredReport) -> Assessment:
         if isinstance(report, TextReport):
@@ -226,6 +254,7 @@ class IntakeWork:
             id_keys=id_keys,
             blocking=frozenset(blocking_keys(facts)) - id_keys,
             facts=facts,
+            stored_facts=facts_of(case_id, case.current.icsr),
             event=_case_event(self._codec, self._case_topic, case, now, raw.inbound_id, reason),
             audits=tuple(audits),
             review=assessment.review,

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import structlog
@@ -168,14 +167,22 @@ class ConsumerRunner:
     def _prepare_and_apply(self, envelopes: Sequence[Envelope[Any]]) -> int:
         now = utcnow()
         prepared = self.spec.prepare(envelopes, now) if self.spec.prepare is not None else {}
-        return self._store.run_sync(self._apply_in_transaction, envelopes, now, prepared)
+        ctx = HandlerContext(consumer=self.spec.name, now=now, prepared=prepared)
+        emitted = self._store.run_sync(self._apply_in_transaction, envelopes, ctx)
+        self._after_commit(ctx)
+        return emitted
+
+    def _after_commit(self, ctx: HandlerContext) -> None:
+        """The batch is stored: what must not happen for an uncommitted one happens now. A
+        failure here cannot undo the batch, so it is logged, not raised."""
+        for action in ctx.after_commit:
+            try:
+                action()
+            except Exception:  # the transaction stands regardless: log, do not raise
+                log.exception("action after commit failed", consumer=self.spec.name)
 
     def _apply_in_transaction(
-        self,
-        conn: Connection,
-        envelopes: Sequence[Envelope[Any]],
-        now: datetime,
-        prepared: Mapping[str, Any],
+        self, conn: Connection, envelopes: Sequence[Envelope[Any]], ctx: HandlerContext
     ) -> int:
         seen = processed.already_processed(conn, self.spec.name, [e.event_id for e in envelopes])
         fresh: list[Envelope[Any]] = []
@@ -185,7 +192,7 @@ class ConsumerRunner:
                 fresh.append(env)
         if not fresh:
             return 0
-        ctx = HandlerContext(consumer=self.spec.name, now=now, prepared=prepared)
+        now = ctx.now
         self.spec.handle(conn, fresh, ctx)
         outbox.enqueue(conn, ctx.emitted, now)
         audit.record(conn, ctx.audits)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -9,17 +10,27 @@ from typing import Any
 from channels.acceptance import DEFAULT_MAX_BYTES, InboundAcceptor
 from channels.email_in import MailListener, build_mail_listener
 from channels.folder_in import FolderWatcher
+from channels.followup_out.transport import FollowUpTransport, build_senders
 from consumers.envelope import ConsumerSpec
+from consumers.followup_planner import PlannerConfig, followup_planner_consumer
+from consumers.followup_replies import followup_replies_consumer
+from consumers.followup_sender import SenderConfig, followup_sender_consumer
 from consumers.intake import intake_consumer
 from consumers.intake_work import E2BSettings
 from consumers.policy import RetryPolicy
 from consumers.runner import RunnerConfig
+from gateway.domain.followup.reminders import ReminderPolicy
+from gateway.domain.followup.rules import DEFAULT_RULES, PlannerRules
 from gateway.domain.intake import IntakeReferences
+from gateway.errors import ConfigurationError
 from gateway.reconcile import Reconciler
 from gateway.reference_data import load_references
 from gateway.settings import Settings
+from gateway.store.case_updates import CaseWriter
 from gateway.store.engine import Store, build_engine
 from gateway.store.migrate import upgrade
+from gateway.submission_wiring import SubmissionWiring
+from producers.followup_ticker import FollowUpTicker, TickerConfig
 from schemas.avro import AvroCodec
 from schemas.topics import Topic
 
@@ -38,6 +49,8 @@ class Components:
     acceptor_wake: Callable[[], None] = field(default=_noop)
     #: reference data for intake (catalogue, MedDRA); loaded on first use, once
     _references: IntakeReferences | None = None
+    _followup_transport: FollowUpTransport | None = None
+    _submissions: SubmissionWiring | None = None
 
     @property
     def references(self) -> IntakeReferences:
@@ -107,11 +120,80 @@ class Components:
         )
 
     def consumer_specs(self) -> list[ConsumerSpec[Any]]:
+        s = self.settings
+        transport = self.followup_transport()
+        reply_local, _, reply_domain = transport.reply_address.rpartition("@")
         return [
             intake_consumer(
                 self.codec, self.settings.topic, self.references, self.e2b_settings(), self.store
-            )
+            ),
+            followup_planner_consumer(
+                self.codec,
+                s.topic,
+                PlannerConfig(
+                    enabled=s.followup_enabled,
+                    rules=self.followup_rules(),
+                    max_questions=s.followup_max_questions,
+                    default_language=s.followup_default_language,
+                    message_domain=transport.message_id_domain,
+                    whatsapp_content_sid=transport.whatsapp_content_sid,
+                ),
+            ),
+            followup_sender_consumer(
+                self.codec,
+                s.topic,
+                self.store,
+                build_senders(transport),
+                SenderConfig(reply_local=reply_local, reply_domain=reply_domain),
+            ),
+            followup_replies_consumer(self.codec, s.topic, self.references),
+            *self.submissions.consumer_specs(),
         ]
+
+    @property
+    def submissions(self) -> SubmissionWiring:
+        """Destinations, planner, dispatcher, transports and ACK intake (built once)."""
+        if self._submissions is None:
+            self._submissions = SubmissionWiring(
+                self.settings, self.store, self.codec, lambda: self.references
+            )
+        return self._submissions
+
+    def followup_transport(self) -> FollowUpTransport:
+        if self._followup_transport is None:
+            self._followup_transport = FollowUpTransport.from_settings(self.settings)
+        return self._followup_transport
+
+    def followup_rules(self) -> PlannerRules:
+        path = self.settings.followup_rules_file
+        if path is None:
+            return DEFAULT_RULES
+        try:
+            with path.open("rb") as f:
+                data = tomllib.load(f)
+            return PlannerRules.from_mapping(data.get("followup", {}).get("rules", data))
+        except (OSError, tomllib.TOMLDecodeError, ValueError) as exc:
+            raise ConfigurationError("ICSR_FOLLOWUP_RULES_FILE", f"{path}: {exc}") from exc
+
+    def case_writer(self) -> CaseWriter:
+        return CaseWriter(self.codec, self.settings.topic(Topic.CASE_EVENTS))
+
+    def followup_ticker(self) -> FollowUpTicker:
+        s = self.settings
+        return FollowUpTicker(
+            self.store,
+            self.codec,
+            s.topic,
+            TickerConfig(
+                interval_s=s.followup_tick_interval_s,
+                policy=ReminderPolicy(
+                    after_days=tuple(s.followup_reminder_days),
+                    final_wait_days=s.followup_exhausted_after_days,
+                ),
+                whatsapp_content_sid=s.followup_whatsapp_content_sid,
+            ),
+            on_enqueued=lambda: self.acceptor_wake(),
+        )
 
     def runner_config(self, bootstrap: str, consumer: str) -> RunnerConfig:
         s = self.settings

@@ -16,6 +16,7 @@ from rich.table import Table
 
 from gateway import __version__
 from gateway.cli_e2b import e2b_app
+from gateway.cli_submissions import submissions_app
 from gateway.errors import ConfigurationError, GatewayError
 from gateway.logs import configure_logging
 from gateway.settings import Settings, load_settings
@@ -31,6 +32,7 @@ app.add_typer(config_app, name="config")
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(db_app, name="db")
 app.add_typer(e2b_app, name="e2b")
+app.add_typer(submissions_app, name="submissions")
 
 err = Console(stderr=True)
 out = Console()
@@ -285,6 +287,74 @@ def dlq_replay(
     out.print(
         f"{n} dead letter(s) put back in the outbox; the running gateway publishes them "
         "(or the next one to start)"
+    )
+
+
+@app.command()
+def regulator(
+    inbox: Annotated[
+        Path,
+        typer.Option(help="Where E2B files arrive (a destination's outbox_dir in the gateway)."),
+    ],
+    outbox: Annotated[
+        Path, typer.Option(help="Where ACKs are written (the destination's inbox_dir).")
+    ],
+    profile: Annotated[str, typer.Option(help="Business rules applied: ich, ema or fda.")] = "ich",
+    delay: Annotated[
+        float, typer.Option(help="Answer a file once it is this many seconds old.", min=0)
+    ] = 0.0,
+    reject_rate: Annotated[
+        float,
+        typer.Option(help="Share of valid ICSRs rejected anyway (CR), 0 to 1.", min=0, max=1),
+    ] = 0.0,
+    seed: Annotated[int | None, typer.Option(help="Seed for --reject-rate.")] = None,
+    schemas: Annotated[
+        Path | None,
+        typer.Option(help="ICH E2B(R3) schema folder: files are XSD-validated when given."),
+    ] = None,
+    r2_dtd: Annotated[
+        Path | None, typer.Option("--r2-dtd", help="ICH icsr21xml.dtd for E2B(R2) files.")
+    ] = None,
+    receiver_id: Annotated[
+        str | None,
+        typer.Option(help="Answer only as this receiver (N.1.4); default: the addressee."),
+    ] = None,
+    poll: Annotated[float, typer.Option(help="Seconds between inbox scans.", min=0.01)] = 1.0,
+    once: Annotated[bool, typer.Option("--once", help="Process what is there and exit.")] = False,
+) -> None:
+    """Simulate a regulator: answer E2B files in --inbox with ACKs in --outbox."""
+    from gateway.regulator import RegulatorSimulator, serve
+    from schemas.e2b_rules import Profile
+
+    if profile.lower() not in {p.value for p in Profile}:
+        typer.echo(
+            f"icsr-gateway: --profile must be one of ich, ema, fda, not {profile!r}", err=True
+        )
+        raise typer.Exit(2)
+    try:
+        simulator = RegulatorSimulator(
+            inbox,
+            outbox,
+            profile=profile.lower(),
+            receiver_id=receiver_id,
+            schemas_dir=schemas,
+            r2_dtd=r2_dtd,
+            delay_s=delay,
+            reject_rate=reject_rate,
+            seed=seed,
+        )
+    except ValueError as exc:
+        typer.echo(f"icsr-gateway: {exc}", err=True)
+        raise typer.Exit(2) from None
+    configure_logging("WARNING", "auto")  # the one line per file is the output
+    if not once:
+        err.print(f"regulator simulator ({profile}) watching {inbox} (Ctrl-C to stop)")
+    serve(
+        simulator,
+        poll_s=poll,
+        once=once,
+        out=typer.echo,
+        err=lambda line: typer.echo(line, err=True),
     )
 
 

@@ -15,7 +15,9 @@ import uvicorn
 
 from channels.email_in import MailListener
 from channels.folder_in import FolderWatcher
+from channels.regulator_transport.ack_inbox import AckInboxWatcher
 from consumers.runner import ConsumerRunner
+from gateway.api.acks import acks_router
 from gateway.api.app import create_app
 from gateway.bootstrap import Components, build_components
 from gateway.clock import utcnow
@@ -25,6 +27,8 @@ from gateway.kafka.embedded import EmbeddedBroker
 from gateway.logs import get_logger
 from gateway.settings import Settings
 from gateway.workers import ConsumerWorkers
+from producers.dispatcher import Dispatcher
+from producers.followup_ticker import FollowUpTicker
 from producers.outbox_relay import OutboxRelay
 from producers.publisher import EventPublisher
 from schemas.topics import Topic
@@ -63,11 +67,15 @@ class Gateway:
         self.publisher: EventPublisher | None = None
         self.relay: OutboxRelay | None = None
         self.runners: list[ConsumerRunner] = []
+        self.followup_ticker: FollowUpTicker | None = None
         self.workers: ConsumerWorkers | None = None
         self.http_url: str | None = None
         self.mail_listeners: list[MailListener] = []
         self.folder_watcher: FolderWatcher | None = None
         self._folder_task: asyncio.Task[None] | None = None
+        self.dispatcher: Dispatcher | None = None
+        self.ack_inbox: AckInboxWatcher | None = None
+        self._ack_inbox_task: asyncio.Task[None] | None = None
         self._server: uvicorn.Server | None = None
         self._tasks: list[asyncio.Task[Any]] = []
         self._started = False
@@ -130,6 +138,9 @@ class Gateway:
             self.workers.start()
             self._tasks.append(asyncio.create_task(self.workers.supervise(), name="workers"))
         self._tasks.append(asyncio.create_task(self._reconcile_periodically(), name="reconcile"))
+        self.followup_ticker = comp.followup_ticker()
+        self._tasks.append(asyncio.create_task(self.followup_ticker.run(), name="followup-ticker"))
+        await self._start_dispatcher()
         await self._start_channels()
         await self._start_http(sock)
         self._write_runtime_file()
@@ -151,6 +162,25 @@ class Gateway:
         if self.folder_watcher is not None:
             self._folder_task = asyncio.create_task(self.folder_watcher.run(), name="intake-folder")
             self._tasks.append(self._folder_task)
+        self.ack_inbox = self.components.submissions.ack_inbox_watcher(self.dispatcher)
+        if self.ack_inbox is not None:
+            self._ack_inbox_task = asyncio.create_task(self.ack_inbox.run(), name="ack-inbox")
+            self._tasks.append(self._ack_inbox_task)
+
+    async def _start_dispatcher(self) -> None:
+        """Regulatory submission: ACKs stored but not yet routed go back on their topic (the
+        broker may be new), then the dispatcher starts sending what is due."""
+        assert self.components is not None
+        assert self.relay is not None
+        wiring = self.components.submissions
+        if not wiring.enabled:
+            return
+        wiring.wake_relay = self.relay.wake
+        now = utcnow()
+        await self.components.store.run(wiring.ack_acceptor().reenqueue_unrouted, now, now)
+        self.dispatcher = wiring.dispatcher()
+        if self.dispatcher is not None:
+            self._tasks.append(asyncio.create_task(self.dispatcher.run(), name="dispatcher"))
 
     async def _stop_channels(self) -> None:
         """First on the way down: nothing is accepted that could no longer be stored."""
@@ -159,6 +189,9 @@ class Gateway:
         if self._folder_task is not None and not self._folder_task.done():
             self._folder_task.cancel()
             await asyncio.gather(self._folder_task, return_exceptions=True)
+        if self._ack_inbox_task is not None and not self._ack_inbox_task.done():
+            self._ack_inbox_task.cancel()
+            await asyncio.gather(self._ack_inbox_task, return_exceptions=True)
 
     def _listener_port(self, kind: str) -> int | None:
         for listener in self.mail_listeners:
@@ -179,6 +212,11 @@ class Gateway:
         app = create_app(
             self.readiness, acceptor=self.components.http_acceptor(), settings=self.settings
         )
+        if self.components.submissions.enabled:
+            wiring = self.components.submissions
+            app.include_router(
+                acks_router(wiring.ack_acceptor(), self.settings.submission_ack_max_bytes)
+            )
         config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="off")
         self._server = uvicorn.Server(config)
         self._tasks.append(asyncio.create_task(self._server.serve(sockets=[sock]), name="http"))

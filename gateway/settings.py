@@ -246,6 +246,197 @@ class Settings(BaseSettings):
         "to <data_dir>/outbox/acks/ (comma list).",
     )
 
+    # -- follow-up to reporters: outbound e-mail, SMS and WhatsApp
+    followup_from_address: str | None = Field(
+        default=None,
+        description="From of follow-up e-mails, optionally with a display name "
+        "('Drug Safety <safety@example.com>'); its domain ends our Message-IDs. "
+        "Default: the reply address.",
+    )
+    followup_reply_address: str | None = Field(
+        default=None,
+        description="Replies and bounces come back to local+<token>@domain of this address "
+        "(Reply-To and envelope sender); it must be one of ICSR_SMTP_RECIPIENTS. "
+        "Default: the first of ICSR_SMTP_RECIPIENTS.",
+    )
+    followup_smtp_host: str | None = Field(
+        default=None,
+        description="Relay that sends follow-up e-mails. Unset = they are written as .eml "
+        "files to the follow-up outbox folder instead.",
+    )
+    followup_smtp_port: int | None = Field(
+        default=None, ge=1, le=65535, description="Relay port; default 465 for 'tls', else 587."
+    )
+    followup_smtp_security: Literal["auto", "starttls", "tls", "none"] = Field(
+        default="auto",
+        description="auto: STARTTLS when the relay offers it; starttls: required; tls: "
+        "implicit TLS (SMTPS); none: never (local test relays only).",
+    )
+    followup_smtp_username: str | None = Field(
+        default=None, description="Relay login; the password is ICSR_FOLLOWUP_SMTP_PASSWORD."
+    )
+    followup_smtp_password: SecretStr | None = Field(
+        default=None, description="Relay password (with ICSR_FOLLOWUP_SMTP_USERNAME)."
+    )
+    followup_twilio_account_sid: str | None = Field(
+        default=None,
+        description="Twilio account (AC…) that sends follow-up SMS and WhatsApp messages, "
+        "authenticated with ICSR_TWILIO_AUTH_TOKEN (the token that signs the webhooks). "
+        "Unset = those messages are written as .json files to the follow-up outbox folder.",
+    )
+    followup_twilio_api_base_url: str = Field(
+        default="https://api.twilio.com",
+        description="Base URL of the Twilio REST API (a proxy, or a test server).",
+    )
+    followup_sms_from: str | None = Field(
+        default=None,
+        description="Twilio number (E.164, e.g. +15005550006) follow-up SMS are sent from; "
+        "unset = SMS go to the outbox folder.",
+    )
+    followup_whatsapp_from: str | None = Field(
+        default=None,
+        description="Twilio WhatsApp sender number (E.164, without the whatsapp: prefix); "
+        "unset = WhatsApp messages go to the outbox folder.",
+    )
+    followup_whatsapp_content_sid: str | None = Field(
+        default=None,
+        description="Approved WhatsApp template (Content SID HX…) sent when the 24-hour "
+        "session window is closed; WhatsApp accepts only templates then.",
+    )
+    followup_status_callback_url: str | None = Field(
+        default=None,
+        description="URL Twilio posts delivery status to; default "
+        "<public_base_url>/webhooks/twilio/status when ICSR_PUBLIC_BASE_URL is set.",
+    )
+    followup_send_attempts: int = Field(
+        default=3,
+        ge=1,
+        le=10,
+        description="Tries per follow-up message on transient errors (SMTP 4xx, connection "
+        "failures, Twilio 5xx/429) before the message is handed back for a later retry.",
+    )
+    followup_send_timeout_s: float = Field(
+        default=30.0, gt=0, description="Timeout of one SMTP session or Twilio API call."
+    )
+    followup_outbox_dir: Path | None = Field(
+        default=None,
+        description="Folder for follow-ups that have no relay or Twilio account configured; "
+        "default <data_dir>/outbox/followup.",
+    )
+
+    # -- follow-up to reporters: what to ask and when to remind
+    followup_enabled: bool = Field(
+        default=True,
+        description="Ask reporters for missing data automatically on each new case version "
+        "(on the channel they used). false = follow-up only when a person sends it.",
+    )
+    followup_max_questions: int = Field(
+        default=4, ge=1, le=10, description="Questions per follow-up request, most important first."
+    )
+    followup_default_language: Literal["en", "es"] = Field(
+        default="en",
+        description="Language of follow-up messages when the report's own language is unknown.",
+    )
+    followup_reminder_days: Annotated[list[int], NoDecode] = Field(
+        default=[7, 14],
+        description="Days after the first follow-up message on which reminders are sent while "
+        "no answer has come (comma list, increasing).",
+    )
+    followup_exhausted_after_days: int = Field(
+        default=7,
+        ge=0,
+        le=365,
+        description="Days after the last reminder when an unanswered request is marked "
+        "exhausted (input to closure) and a triage item opened.",
+    )
+    followup_tick_interval_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="How often reminders, exhaustion and deferred sends are checked.",
+    )
+    followup_rules_file: Path | None = Field(
+        default=None,
+        description="TOML file of follow-up rules: questions per seriousness track and per "
+        "product (tables serious, non_serious, products.<id or substance>). Unset = defaults.",
+    )
+
+    @field_validator("followup_reminder_days", mode="before")
+    @classmethod
+    def _split_days(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [int(part) for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("followup_reminder_days")
+    @classmethod
+    def _check_reminder_days(cls, value: list[int]) -> list[int]:
+        if any(d < 1 for d in value) or value != sorted(set(value)):
+            raise ValueError("reminder days must be positive, increasing and distinct, e.g. 7,14")
+        return value
+
+    # -- regulatory submissions: destinations and deadlines
+    destinations_file: Path | None = Field(
+        default=None,
+        description="Destinations (TOML, see examples/destinations.toml): the regulators cases "
+        "are submitted to, their identifiers, transport, criteria and deadline rules. "
+        "Unset = no submissions.",
+    )
+    submission_timezone: str = Field(
+        default="UTC",
+        description="The company's time zone (IANA name, e.g. Europe/Berlin): Day 0 and due "
+        "dates are calendar dates there.",
+    )
+    submission_at_risk_days: int = Field(
+        default=3,
+        ge=0,
+        le=90,
+        description="A submission not yet accepted is 'at risk' this many days before it is due.",
+    )
+
+    @field_validator("submission_timezone")
+    @classmethod
+    def _check_submission_timezone(cls, value: str) -> str:
+        import zoneinfo
+
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone (e.g. Europe/Berlin)") from None
+        return value
+
+    # -- regulatory submissions: dispatch and acknowledgements
+    submission_auto_submit: bool = Field(
+        default=True,
+        description="Submit valid cases without a person moving them to ready_for_submission "
+        "(each automatic step is audited). Off = only cases past quality check are planned.",
+    )
+    submission_organisation: str = Field(
+        default="ICSRGATEWAY",
+        min_length=1,
+        max_length=60,
+        description="Our organisation as sender: C.3.2, and the middle part of our C.1.1 "
+        "(country-ORGANISATION-case id).",
+    )
+    submission_dispatch_interval_s: float = Field(
+        default=1.0, gt=0, description="How often due submissions are batched and sent."
+    )
+    submission_ack_check_interval_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="How often missing transport receipts and overdue ACKs are looked for.",
+    )
+    submission_ack_poll_s: float = Field(
+        default=1.0, gt=0, description="How often the destinations' ACK inbox folders are read."
+    )
+    submission_ack_max_bytes: int = Field(
+        default=20 * 1024 * 1024,
+        ge=1024,
+        description="Largest acknowledgement accepted (inbox file or POST /api/v1/acks).",
+    )
+
     # -- logs
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["auto", "json", "console"] = "auto"
@@ -309,7 +500,9 @@ class Settings(BaseSettings):
                 raise ValueError(f"{address!r} is not an address local@domain")
         return [a.strip() for a in value]
 
-    @field_validator("catalogue_file", "meddra_dir", "e2b_schemas_dir", "e2b_r2_dtd")
+    @field_validator(
+        "catalogue_file", "meddra_dir", "e2b_schemas_dir", "e2b_r2_dtd", "followup_rules_file"
+    )
     @classmethod
     def _must_exist(cls, value: Path | None) -> Path | None:
         if value is not None and not value.exists():

@@ -24,6 +24,7 @@ TABLES = (
     "twilio",
     "intake",
     "e2b",
+    "followup",
 )
 
 

@@ -17,6 +17,7 @@ from channels.twilio_in import (
     FORM_CONTENT_TYPE,
     SIGNATURE_HEADER,
     SIGNATURE_SETTINGS_HEADER,
+    FormParams,
     TwilioKind,
     TwilioRequestError,
     accept_webhook,
@@ -25,9 +26,11 @@ from channels.twilio_in import (
     signature_valid,
 )
 from gateway.api.errors import error_response, read_body_limited, store_unavailable, too_large
+from gateway.clock import utcnow
 from gateway.errors import GatewayError, PayloadTooLargeError
 from gateway.logs import get_logger
 from gateway.settings import Settings
+from gateway.store import followup
 
 log = get_logger(__name__)
 
@@ -45,6 +48,20 @@ def _base_url(settings: Settings, request: Request) -> str:
         host = server[0]
         return f"http://[{host}]:{server[1]}" if ":" in host else f"http://{host}:{server[1]}"
     return "http://localhost"
+
+
+async def _apply_status(acceptor: InboundAcceptor, sid: str, params: FormParams) -> None:
+    """A status callback of one of our follow-up messages moves its delivery state forward
+    (the callback itself is already stored; one that is unknown or names no message of ours
+    is kept there and changes nothing)."""
+    status = (params.first("MessageStatus") or params.first("SmsStatus") or "").strip()
+    try:
+        state = await acceptor.store.run(followup.apply_provider_status, sid, status, utcnow())
+    except ValueError as exc:
+        log.warning("twilio status not applied", error=str(exc))
+        return
+    if state is not None:
+        log.info("follow-up delivery state", state=state)
 
 
 def twilio_router(acceptor: InboundAcceptor, settings: Settings) -> APIRouter:
@@ -92,6 +109,8 @@ def twilio_router(acceptor: InboundAcceptor, settings: Settings) -> APIRouter:
         except GatewayError as exc:
             log.warning("twilio webhook not stored", kind=kind.value, error=str(exc))
             return store_unavailable()
+        if inbound.is_status and not result.duplicate:
+            await _apply_status(acceptor, params.first("MessageSid") or "", params)
         log.info(
             "twilio webhook accepted",
             kind=kind.value,

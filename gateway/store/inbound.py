@@ -131,3 +131,10 @@ def _bindparam(name: str) -> Any:
     from sqlalchemy import bindparam
 
     return bindparam(name)
+
+
+def set_case(conn: Connection, inbound_id: str, case_id: str) -> None:
+    """Name the case a processed record belongs to (a reply threaded to an existing case)."""
+    conn.execute(
+        update(inbound_messages).where(inbound_messages.c.id == inbound_id).values(case_id=case_id)
+    )

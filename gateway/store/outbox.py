@@ -45,6 +45,13 @@ def enqueue(conn: Connection, messages: Sequence[OutboxMessage], now: datetime) 
     return insert_ignoring_conflicts(conn, outbox, [m.row(now) for m in messages])
 
 
+def enqueue_each_at(conn: Connection, messages: Sequence[tuple[OutboxMessage, datetime]]) -> int:
+    """``enqueue``, each message with its own creation time."""
+    if not messages:
+        return 0
+    return insert_ignoring_conflicts(conn, outbox, [m.row(at) for m, at in messages])
+
+
 def pending(conn: Connection, limit: int) -> list[PendingMessage]:
     rows = conn.execute(
         select(

@@ -14,6 +14,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     Dialect,
     Index,
     Integer,
@@ -290,6 +291,7 @@ followup_messages = Table(
     Column("kind", String(16), nullable=False),  # request | reminder | reply | opt_out
     Column("channel", String(16), nullable=False),
     Column("attempt", Integer, nullable=False, default=1),
+    Column("tries", Integer, nullable=False, default=0),  # transport deferrals so far
     # our e-mail Message-ID (set before sending) or the provider's id (Twilio SID)
     Column("message_ref", String(512)),
     Column("provider_ref", String(512)),
@@ -315,4 +317,106 @@ followup_opt_outs = Table(
     Column("at", UTCDateTime(), nullable=False),
     Column("inbound_id", String(64)),
     PrimaryKeyConstraint("channel", "address"),
+)
+
+
+# -- submissions ------------------------------------------------------------------------------
+# Outbound E2B to regulators: what each case version owes each destination, every transmission
+# (batch) sent, and every acknowledgement received. See producers/dispatcher.py and
+# consumers/ack_router.py.
+
+# One row per (case version, destination, kind): however often a case event is redelivered,
+# the unique key makes the plan a single submission.
+submissions = Table(
+    "submissions",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("case_id", String(64), nullable=False),
+    Column("case_version", Integer, nullable=False),
+    Column("destination_id", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),  # initial | follow_up | amendment | nullification
+    # planned | built | dispatched | delivered | accepted | correction_required | batch_rejected
+    # | blocked | superseded | cancelled (gateway.domain.submissions.kinds, plus built)
+    Column("status", String(24), nullable=False),
+    Column("rule_id", String(64)),
+    Column("reason", Text),
+    Column("due_date", Date),
+    Column("day_zero", UTCDateTime()),
+    Column("safety_report_id", String(100)),  # C.1.1, the same for every retransmission
+    Column("worldwide_case_id", String(100)),  # C.1.8.1
+    Column("message_id", String(100)),  # N.2.r.1 of the last transmission
+    Column("message_date", String(32)),  # N.2.r.4 (R3) / M.1.7 (R2) as sent: ACK correlation
+    Column("batch_number", String(100)),  # N.1.2 of the last transmission
+    Column("transmission_id", String(64)),
+    Column("retransmission_of", String(64)),  # the submission a correction retransmits
+    Column("local_report_number", String(100)),  # ACK.B.r.2
+    Column("errors", JSON, nullable=False),  # the receiver's error texts, newest last
+    Column("deadline_met", Boolean),
+    Column("transmissions", Integer, nullable=False, default=0),
+    Column("planned_at", UTCDateTime(), nullable=False),
+    Column("dispatched_at", UTCDateTime()),
+    Column("acked_at", UTCDateTime()),
+    Column("overdue_at", UTCDateTime()),  # when the missing ACK was raised
+    Column("updated_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("case_id", "case_version", "destination_id", "kind"),
+    Index(None, "status", "destination_id"),
+    Index(None, "batch_number", "message_id"),
+    Index(None, "case_id"),
+)
+
+# One row per transmission: the batch number (N.1.2 / M.1.4) is unique and never reused.
+# The row is written ("prepared") before the bytes leave, so a restart resends the same file
+# under the same name rather than a second one.
+transmissions = Table(
+    "transmissions",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("destination_id", String(64), nullable=False),
+    Column("batch_number", String(100), nullable=False, unique=True),
+    Column("format", String(4), nullable=False),  # R3 | R2
+    Column("file_name", String(255), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("payload", LargeBinary, nullable=False),
+    Column("status", String(16), nullable=False),  # prepared | sent | failed
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("sent_at", UTCDateTime()),
+    Column("next_attempt_at", UTCDateTime()),
+    # transport receipt (AS2 MDN or equivalent): pending | received | timeout | none
+    Column("receipt_state", String(16), nullable=False),
+    Column("receipt_due_at", UTCDateTime()),
+    Column("receipt_at", UTCDateTime()),
+    # business ACK: pending | AA | AE | AR | overdue
+    Column("ack_state", String(16), nullable=False),
+    Column("ack_due_at", UTCDateTime()),
+    Column("ack_at", UTCDateTime()),
+    Column("ack_id", String(64)),
+    Index(None, "status", "next_attempt_at"),
+    Index(None, "ack_state", "ack_due_at"),
+)
+
+# Every acknowledgement received, raw first (a source document), then what routing made of it.
+acks = Table(
+    "acks",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("source", String(16), nullable=False),  # folder | http | topic
+    Column("source_ref", String(512)),  # file name, remote address, event id
+    Column("received_at", UTCDateTime(), nullable=False),
+    Column("sha256", String(64)),
+    Column("raw", LargeBinary),
+    Column("format", String(8)),  # E2B_R3 | E2B_R2
+    Column("batch_number", String(100)),
+    Column("ack_message_id", String(100)),
+    Column("batch_code", String(2)),
+    Column("parsed", JSON),  # the items: message id, date, code, local number, text
+    # received | routed | duplicate | unmatched | unreadable
+    Column("outcome", String(16), nullable=False),
+    Column("duplicate", Boolean, nullable=False, default=False),
+    Column("routed_at", UTCDateTime()),
+    Column("error", Text),
+    Index(None, "batch_number"),
+    Index(None, "sha256"),
 )

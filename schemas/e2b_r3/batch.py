@@ -8,66 +8,82 @@ from gateway.domain.icsr import ICSR
 from schemas.e2b_r3 import oids
 from schemas.e2b_r3.model import R3Batch, R3Message
 from schemas.e2b_r3.parse_report import parse_icsr
-from schemas.e2b_r3.write import EMPTY, XML_DECLARATION, write_batch
-from schemas.e2b_r3.xml import (
-    NS,
-    E2BR3Error,
-    Element,
-    Extras,
-    first,
-    kids,
-    local,
-    path,
-    q,
-    ts_required,
+from schemas.e2b_r3.parse_tags import (
+    ACCEPT_ACK_CODE,
+    CODE,
+    CONTROL_ACT_PROCESS,
+    CREATION_TIME,
+    DEVICE,
+    EFFECTIVE_TIME,
+    ID,
+    INTERACTION_ID,
+    INVESTIGATION_EVENT,
+    NAME,
+    PROCESSING_CODE,
+    PROCESSING_MODE_CODE,
+    RECEIVER,
+    RESPONSE_MODE_CODE,
+    SENDER,
+    SUBJECT,
 )
+from schemas.e2b_r3.write import EMPTY, XML_DECLARATION, write_batch
+from schemas.e2b_r3.xml import NS, E2BR3Error, Element, Extras, first, local, path, q, ts_required
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 #: for XML this module wrote itself (never for input)
 _TRUSTED = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+_BATCH = q("MCCI_IN200100UV01")
+_MESSAGE = q("PORR_IN049016UV")
+_MESSAGE_CODES = {
+    PROCESSING_CODE: "processing_code",
+    PROCESSING_MODE_CODE: "processing_mode_code",
+    ACCEPT_ACK_CODE: "accept_ack_code",
+}
 
 
 def _device_id(el: Element | None, root: str, where: str) -> str:
-    ident = path(el, "device", "id")
-    if ident is None or ident.get("root") != root or ident.get("extension") is None:
+    ident = path(el, DEVICE, ID)
+    if ident is None or ident.get(b"root") != root or ident.get(b"extension") is None:
         raise E2BR3Error(f"{where}: missing <device><id root={root!r} extension=...>")
-    return str(ident.get("extension"))
+    return str(ident.get(b"extension"))
 
 
 def _id(el: Element | None, root: str, where: str) -> str:
-    if el is None or el.get("root") != root or el.get("extension") is None:
+    if el is None or el.get(b"root") != root or el.get(b"extension") is None:
         raise E2BR3Error(f"{where}: missing <id root={root!r} extension=...>")
-    return str(el.get("extension"))
+    return str(el.get(b"extension"))
 
 
 def parse_batch(root: Element | bytes) -> R3Batch:
     """Read an ICSR batch. ``root`` is a parsed element (from the safe loader) or bytes."""
     if isinstance(root, bytes):
         root = etree.fromstring(root, _PARSER)
-    if root.tag != q("MCCI_IN200100UV01"):
+    if root.tag != _BATCH:
         raise E2BR3Error(f"not an E2B(R3) ICSR batch: <{root.tag}>")
     fields: dict[str, object] = {}
     messages: list[R3Message] = []
     extras = Extras()
-    for tag, child in kids(root):
-        if tag == "id":
-            fields["batch_id"] = _id(child, oids.BATCH_ID, "N.1.2")
-        elif tag == "creationTime":
-            fields["created_at"] = ts_required(child, "N.1.5")
-        elif tag == "responseModeCode":
-            fields["response_mode_code"] = child.get("code") or "D"
-        elif tag == "interactionId":
-            continue
-        elif tag == "name":
-            fields["batch_type"] = child.get("code") or "1"
-        elif tag == "PORR_IN049016UV":
+    children = root.getchildren()
+    for child in children:
+        tag = child.tag
+        if tag == _MESSAGE:
             messages.append(_parse_message(child))
-        elif tag == "receiver":
+        elif tag == ID:
+            fields["batch_id"] = _id(child, oids.BATCH_ID, "N.1.2")
+        elif tag == CREATION_TIME:
+            fields["created_at"] = ts_required(child, "N.1.5")
+        elif tag == RESPONSE_MODE_CODE:
+            fields["response_mode_code"] = child.get(b"code") or "D"
+        elif tag == INTERACTION_ID or tag.__class__ is not str:
+            continue
+        elif tag == NAME:
+            fields["batch_type"] = child.get(b"code") or "1"
+        elif tag == RECEIVER:
             fields["receiver_id"] = _device_id(child, oids.BATCH_RECEIVER, "N.1.4")
-        elif tag == "sender":
+        elif tag == SENDER:
             fields["sender_id"] = _device_id(child, oids.BATCH_SENDER, "N.1.3")
         else:
-            extras.keep("batch", root, child)
+            extras.keep("batch", children, child)
     try:
         return R3Batch(messages=tuple(messages), regional_extensions=tuple(extras.items), **fields)  # type: ignore[arg-type]
     except TypeError as exc:
@@ -78,27 +94,25 @@ def _parse_message(msg: Element) -> R3Message:
     fields: dict[str, object] = {}
     extras = Extras()
     icsr: ICSR | None = None
-    for tag, child in kids(msg):
-        if tag == "id":
-            fields["message_id"] = _id(child, oids.MESSAGE_ID, "N.2.r.1")
-        elif tag == "creationTime":
-            fields["created_at"] = ts_required(child, "N.2.r.4")
-        elif tag == "interactionId":
-            continue
-        elif tag in ("processingCode", "processingModeCode", "acceptAckCode"):
-            key = {
-                "processingCode": "processing_code",
-                "processingModeCode": "processing_mode_code",
-            }.get(tag, "accept_ack_code")
-            fields[key] = child.get("code") or ""
-        elif tag == "receiver":
-            fields["receiver_id"] = _device_id(child, oids.MESSAGE_RECEIVER, "N.2.r.3")
-        elif tag == "sender":
-            fields["sender_id"] = _device_id(child, oids.MESSAGE_SENDER, "N.2.r.2")
-        elif tag == "controlActProcess":
+    children = msg.getchildren()
+    for child in children:
+        tag = child.tag
+        if tag == CONTROL_ACT_PROCESS:
             icsr = _parse_control_act(child, extras)
+        elif tag == ID:
+            fields["message_id"] = _id(child, oids.MESSAGE_ID, "N.2.r.1")
+        elif tag == CREATION_TIME:
+            fields["created_at"] = ts_required(child, "N.2.r.4")
+        elif tag == INTERACTION_ID or tag.__class__ is not str:
+            continue
+        elif tag in _MESSAGE_CODES:
+            fields[_MESSAGE_CODES[tag]] = child.get(b"code") or ""
+        elif tag == RECEIVER:
+            fields["receiver_id"] = _device_id(child, oids.MESSAGE_RECEIVER, "N.2.r.3")
+        elif tag == SENDER:
+            fields["sender_id"] = _device_id(child, oids.MESSAGE_SENDER, "N.2.r.2")
         else:
-            extras.keep("message", msg, child)
+            extras.keep("message", children, child)
     if icsr is None:
         raise E2BR3Error("N.2.r: message without controlActProcess/subject/investigationEvent")
     try:
@@ -108,16 +122,18 @@ def _parse_message(msg: Element) -> R3Message:
 
 
 def _parse_control_act(cap: Element, extras: Extras) -> ICSR:
-    effective = first(cap, "effectiveTime")
+    children = cap.getchildren()
+    effective = first(cap, EFFECTIVE_TIME)
     icsr: ICSR | None = None
-    for tag, child in kids(cap):
-        if tag in ("code", "effectiveTime"):
+    for child in children:
+        tag = child.tag
+        if tag in (CODE, EFFECTIVE_TIME) or tag.__class__ is not str:
             continue
-        ie = first(child, "investigationEvent") if tag == "subject" else None
+        ie = first(child, INVESTIGATION_EVENT) if tag == SUBJECT else None
         if ie is not None and icsr is None:
             icsr = parse_icsr(ie, effective, extras)
         else:
-            extras.keep("controlActProcess", cap, child)
+            extras.keep("controlActProcess", children, child)
     if icsr is None:
         raise E2BR3Error("N.2.r: controlActProcess has no investigationEvent")
     return icsr

@@ -2,69 +2,83 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from gateway.domain.codes import DrugRole
 from gateway.domain.drug import CausalityAssessment
-from gateway.domain.icsr import ICSR
-from gateway.domain.narrative import Narrative
 from gateway.domain.values import MedDRATerm
 from schemas.e2b_r3 import oids
 from schemas.e2b_r3.parse_drug import finish_drugs
 from schemas.e2b_r3.parse_patient import parse_primary_role
-from schemas.e2b_r3.xml import (
-    Element,
-    Extras,
-    child_map,
-    code_in,
-    first,
-    kids,
-    meddra,
-    path,
-    text,
+from schemas.e2b_r3.parse_tags import (
+    ADVERSE_EFFECT_REFERENCE,
+    ASSIGNED_ENTITY,
+    AUTHOR,
+    CAUSALITY_ASSESSMENT,
+    CODE,
+    COMPONENT,
+    COMPONENT1,
+    ID,
+    METHOD_CODE,
+    OBSERVATION_EVENT,
+    ORIGINAL_TEXT,
+    PRIMARY_ROLE,
+    PRODUCT_USE_REFERENCE,
+    SUBJECT1,
+    SUBJECT2,
+    VALUE,
 )
+from schemas.e2b_r3.xml import Element, Extras, first, firsts, meddra, path, text
 
 ANCHOR = "adverseEventAssessment"
 
 
-def parse_assessment(aea: Element, extras: Extras) -> ICSR:
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """What ``adverseEventAssessment`` holds: ``ICSR`` fields (D-G) and ``Narrative``
+    fields (H.2-H.4); the ICSR is built once, by the caller."""
+
+    icsr: dict[str, object]
+    narrative: dict[str, object]
+
+
+def parse_assessment(aea: Element, extras: Extras) -> Assessment:
     roles: dict[str, DrugRole] = {}
     causality: list[tuple[str, str, CausalityAssessment]] = []
     narrative: dict[str, object] = {}
     diagnoses: list[MedDRATerm] = []
-    subject = first(aea, "subject1")
-    parts = parse_primary_role(first(subject, "primaryRole"), extras)
+    children = aea.getchildren()
+    subject = first(aea, SUBJECT1)
+    parts = parse_primary_role(first(subject, PRIMARY_ROLE), extras)
     known = {d.id for d in parts.drugs}
-    for tag, child in kids(aea):
-        if tag == "subject1" and child is subject:
+    for child in children:
+        tag = child.tag
+        if tag == COMPONENT:
+            if _causality(first(child, CAUSALITY_ASSESSMENT), known, roles, causality):
+                continue
+        elif tag == COMPONENT1:
+            if _comment(first(child, OBSERVATION_EVENT), narrative, diagnoses):
+                continue
+        elif child is subject or tag.__class__ is not str:
             continue
-        if tag == "component":
-            ca = first(child, "causalityAssessment")
-            if _causality(ca, known, roles, causality):
-                continue
-        elif tag == "component1":
-            obs = first(child, "observationEvent")
-            if _comment(obs, narrative, diagnoses):
-                continue
-        extras.keep(ANCHOR, aea, child)
+        extras.keep(ANCHOR, children, child)
     order = {r.id: i for i, r in enumerate(parts.reactions)}
-    drugs = finish_drugs(parts.drugs, roles, causality, order)
-    return ICSR(
-        patient=parts.patient,
-        study=parts.study,
-        reactions=parts.reactions,
-        tests=parts.tests,
-        drugs=drugs,
-        narrative=Narrative(sender_diagnoses=tuple(diagnoses), **narrative),  # type: ignore[arg-type]
+    narrative["sender_diagnoses"] = tuple(diagnoses)
+    return Assessment(
+        icsr={
+            "patient": parts.patient,
+            "study": parts.study,
+            "reactions": parts.reactions,
+            "tests": parts.tests,
+            "drugs": finish_drugs(list(parts.drugs), roles, causality, order),
+        },
+        narrative=narrative,
     )
 
 
 def _ref_id(el: Element | None, tag: str) -> str | None:
-    ident = path(el, tag, "id")
-    return ident.get("root") if ident is not None else None
-
-
-def _ref_id_in(parts: dict[str, Element], rel: str, tag: str) -> str | None:
-    """``_ref_id(first(el, rel), tag)`` over a ``child_map`` of ``el``."""
-    return _ref_id(parts.get(rel), tag)
+    ident = path(el, tag, ID)
+    return ident.get(b"root") if ident is not None else None
 
 
 def _causality(
@@ -75,27 +89,28 @@ def _causality(
 ) -> bool:
     if ca is None:
         return False
-    parts = child_map(ca)
-    code, system = code_in(parts)
-    if system != oids.CL_OBSERVATION:
+    parts = firsts(ca)
+    c = parts.get(CODE)
+    if c is None or c.get(b"codeSystem") != oids.CL_OBSERVATION:
         return False
-    drug_id = _ref_id_in(parts, "subject2", "productUseReference")
+    code = c.get(b"code")
+    drug_id = _ref_id(parts.get(SUBJECT2), PRODUCT_USE_REFERENCE)
     if drug_id not in known:
         return False  # points at no drug of this case: kept opaque, never guessed
-    value = parts.get("value")
+    value = parts.get(VALUE)
     if code == oids.OBS_DRUG_ROLE:
-        if drug_id is None or value is None or value.get("codeSystem") != oids.CL_DRUG_ROLE:
+        if drug_id is None or value is None or value.get(b"codeSystem") != oids.CL_DRUG_ROLE:
             return False
-        roles[drug_id] = DrugRole.from_code(value.get("code") or "")
+        roles[drug_id] = DrugRole.from_code(value.get(b"code") or "")
         return True
     if code == oids.OBS_CAUSALITY:
-        reaction_id = _ref_id_in(parts, "subject1", "adverseEffectReference")
+        reaction_id = _ref_id(parts.get(SUBJECT1), ADVERSE_EFFECT_REFERENCE)
         if drug_id is None or reaction_id is None:
             return False
-        if value is not None and value.get("code") is not None:
+        if value is not None and value.get(b"code") is not None:
             return False  # coded result (regional, e.g. MFDS): keep opaque
-        method = path(parts.get("methodCode"), "originalText")
-        source = path(parts.get("author"), "assignedEntity", "code", "originalText")
+        method = first(parts.get(METHOD_CODE), ORIGINAL_TEXT)
+        source = path(parts.get(AUTHOR), ASSIGNED_ENTITY, CODE, ORIGINAL_TEXT)
         causality.append(
             (
                 drug_id,
@@ -112,13 +127,14 @@ def _comment(
 ) -> bool:
     if obs is None:
         return False
-    parts = child_map(obs)
-    code, system = code_in(parts)
-    if system != oids.CL_OBSERVATION:
+    parts = firsts(obs)
+    c = parts.get(CODE)
+    if c is None or c.get(b"codeSystem") != oids.CL_OBSERVATION:
         return False
-    author = path(parts.get("author"), "assignedEntity", "code")
-    who = author.get("code") if author is not None else None
-    value = parts.get("value")
+    code = c.get(b"code")
+    author = path(parts.get(AUTHOR), ASSIGNED_ENTITY, CODE)
+    who = author.get(b"code") if author is not None else None
+    value = parts.get(VALUE)
     if code == oids.OBS_COMMENT and who == oids.AUTHOR_REPORTER:
         narrative["reporter_comments"] = text(value)
     elif code == oids.OBS_COMMENT and who == oids.AUTHOR_SENDER:

@@ -15,37 +15,81 @@ from gateway.domain.values import Coded
 from schemas.e2b_r3 import oids
 from schemas.e2b_r3.ids import anchor as make_anchor
 from schemas.e2b_r3.ids import fallback_id
+from schemas.e2b_r3.parse_tags import (
+    ACT,
+    ACT_REFERENCE,
+    ADDR,
+    APPROVAL,
+    AS_MANUFACTURED_PRODUCT,
+    ASSIGNED_ENTITY,
+    AUTHOR,
+    CODE,
+    CONSUMABLE,
+    COUNTRY,
+    DOSE_QUANTITY,
+    EFFECTIVE_TIME,
+    FORM_CODE,
+    HOLDER,
+    ID,
+    INBOUND_RELATIONSHIP,
+    INGREDIENT,
+    INGREDIENT_SUBSTANCE,
+    INSTANCE_OF_KIND,
+    KIND_OF_PRODUCT,
+    LOT_NUMBER_TEXT,
+    NAME,
+    NUMERATOR,
+    OBSERVATION,
+    ORIGINAL_TEXT,
+    OUTBOUND_RELATIONSHIP1,
+    OUTBOUND_RELATIONSHIP2,
+    PAUSE_QUANTITY,
+    PERFORMER,
+    PLAYING_ORGANIZATION,
+    PRODUCT_EVENT,
+    PRODUCT_INSTANCE_INSTANCE,
+    QUANTITY,
+    REPRESENTED_ORGANIZATION,
+    ROLE,
+    ROUTE_CODE,
+    SUBJECT_OF,
+    SUBSTANCE_ADMINISTRATION,
+    TERRITORIAL_AUTHORITY,
+    TERRITORY,
+    TEXT,
+    VALUE,
+)
 from schemas.e2b_r3.xml import (
     E2BR3Error,
     Element,
     Extras,
     bl,
-    child_map,
-    code_in,
     code_of,
     first,
-    kids,
+    firsts,
     meddra,
     null_flavor,
     path,
     pq,
     read_interval,
-    replace,
     str_or_nf,
     text,
 )
 
 
 def _coded(el: Element | None) -> Coded | None:
-    if el is None or not el.get("code"):
+    if el is None:
         return None
-    return Coded(
-        code=el.get("code"), system=el.get("codeSystem"), version=el.get("codeSystemVersion")
-    )
+    code = el.get(b"code")
+    if not code:
+        return None
+    return Coded(code=code, system=el.get(b"codeSystem"), version=el.get(b"codeSystemVersion"))
 
 
 class _Rows:
     """Matrix rows of one drug, keyed by reaction id, in first-seen order."""
+
+    __slots__ = ("rows",)
 
     def __init__(self) -> None:
         self.rows: dict[str, dict[str, object]] = {}
@@ -54,64 +98,82 @@ class _Rows:
         return self.rows.setdefault(reaction_id, {})
 
 
-def parse_drug(sa: Element, index: int, extras: Extras, seen: dict[str, int]) -> Drug:
-    ident = first(sa, "id")
-    drug_id = (ident.get("root") if ident is not None else None) or fallback_id("drug", index)
+class DrugParts:
+    """One parsed G.k drug before the assessment's G.k.1 role and G.k.9.i.2.r results are
+    known: the ``Drug`` is built once, by ``finish_drugs``."""
+
+    __slots__ = ("fields", "id", "rows")
+
+    def __init__(self, drug_id: str, fields: dict[str, object], rows: _Rows) -> None:
+        self.id = drug_id
+        self.fields = fields
+        self.rows = rows.rows
+
+    def build(self, role: DrugRole | None, order: list[str]) -> Drug:
+        rows = self.rows
+        assessments = tuple(
+            DrugReactionAssessment(reaction_id=rid, **rows[rid])  # type: ignore[arg-type]
+            for rid in order
+        )
+        try:
+            return Drug(id=self.id, role=role, reaction_assessments=assessments, **self.fields)  # type: ignore[arg-type]
+        except ValueError as exc:
+            raise E2BR3Error(f"G.k ({self.id}): {exc}") from None
+
+
+def parse_drug(sa: Element, index: int, extras: Extras, seen: dict[str, int]) -> DrugParts:
+    children = sa.getchildren()
+    drug_id: str | None = None
+    for child in children:
+        if child.tag == ID:
+            drug_id = child.get(b"root")
+            break
+    drug_id = drug_id or fallback_id("drug", index)
     anchor = make_anchor("drug", drug_id, seen)
     fields: dict[str, object] = {}
     dosages: list[Dosage] = []
     indications: list[Indication] = []
     info: list[AdditionalDrugInfo] = []
     rows = _Rows()
-    for tag, child in kids(sa):
-        if tag == "id":
+    for child in children:
+        tag = child.tag
+        if tag == ID or tag.__class__ is not str:
             continue
-        if tag == "consumable":
-            _consumable(first(child, "instanceOfKind"), fields, anchor, extras)
-        elif tag == "outboundRelationship1":
-            ref = path(child, "actReference", "id")
-            interval = pq(first(child, "pauseQuantity"))
-            type_code = child.get("typeCode")
-            if ref is None or interval is None or type_code not in ("SAS", "SAE"):
-                extras.keep(anchor, sa, child)
-                continue
-            key = "time_from_first_dose" if type_code == "SAS" else "time_from_last_dose"
-            rows.row(ref.get("root") or "")[key] = interval
-        elif tag == "outboundRelationship2":
-            dose = first(child, "substanceAdministration")
+        if tag == CONSUMABLE:
+            _consumable(first(child, INSTANCE_OF_KIND), fields, anchor, extras)
+        elif tag == OUTBOUND_RELATIONSHIP2:
+            dose = first(child, SUBSTANCE_ADMINISTRATION)
             if dose is not None:
                 dosages.append(_dosage(dose, f"{anchor}:dosage:{len(dosages)}", extras))
-            elif not _drug_observation(first(child, "observation"), fields, info, rows):
-                extras.keep(anchor, sa, child)
-        elif tag == "inboundRelationship":
-            obs = first(child, "observation")
-            act = first(child, "act")
+            elif not _drug_observation(first(child, OBSERVATION), fields, info, rows):
+                extras.keep(anchor, children, child)
+        elif tag == OUTBOUND_RELATIONSHIP1:
+            ref = path(child, ACT_REFERENCE, ID)
+            interval = pq(first(child, PAUSE_QUANTITY))
+            type_code = child.get(b"typeCode")
+            if ref is None or interval is None or type_code not in ("SAS", "SAE"):
+                extras.keep(anchor, children, child)
+                continue
+            key = "time_from_first_dose" if type_code == "SAS" else "time_from_last_dose"
+            rows.row(ref.get(b"root") or "")[key] = interval
+        elif tag == INBOUND_RELATIONSHIP:
+            obs = first(child, OBSERVATION)
+            act = first(child, ACT)
             if obs is not None and code_of(obs) == (oids.OBS_INDICATION, oids.CL_OBSERVATION):
-                value = first(obs, "value")
+                value = first(obs, VALUE)
                 indications.append(
-                    Indication(text=str_or_nf(first(value, "originalText")), term=meddra(value))
+                    Indication(text=str_or_nf(first(value, ORIGINAL_TEXT)), term=meddra(value))
                 )
             elif act is not None and code_of(act)[1] == oids.CL_ACTION_TAKEN:
                 fields["action_taken"] = ActionTaken.from_code(code_of(act)[0] or "")
             else:
-                extras.keep(anchor, sa, child)
+                extras.keep(anchor, children, child)
         else:
-            extras.keep(anchor, sa, child)
-    assessments = tuple(
-        DrugReactionAssessment(reaction_id=rid, **row)  # type: ignore[arg-type]
-        for rid, row in rows.rows.items()
-    )
-    try:
-        return Drug(
-            id=drug_id,
-            dosages=tuple(dosages),
-            indications=tuple(indications),
-            additional_info_codes=tuple(info),
-            reaction_assessments=assessments,
-            **fields,  # type: ignore[arg-type]
-        )
-    except ValueError as exc:
-        raise E2BR3Error(f"G.k ({drug_id}): {exc}") from None
+            extras.keep(anchor, children, child)
+    fields["dosages"] = tuple(dosages)
+    fields["indications"] = tuple(indications)
+    fields["additional_info_codes"] = tuple(info)
+    return DrugParts(drug_id, fields, rows)
 
 
 def _drug_observation(
@@ -119,11 +181,12 @@ def _drug_observation(
 ) -> bool:
     if obs is None:
         return False
-    parts = child_map(obs)
-    code, system = code_in(parts)
-    if system != oids.CL_OBSERVATION:
+    parts = firsts(obs)
+    c = parts.get(CODE)
+    if c is None or c.get(b"codeSystem") != oids.CL_OBSERVATION:
         return False
-    value = parts.get("value")
+    code = c.get(b"code")
+    value = parts.get(VALUE)
     if code == oids.OBS_BLINDED:
         fields["investigational_blinded"] = True if bl(value) is True else None
     elif code == oids.OBS_CUMULATIVE_DOSE:
@@ -133,15 +196,15 @@ def _drug_observation(
     elif code == oids.OBS_ADDITIONAL_INFO_TEXT:
         fields["additional_info_text"] = text(value)
     elif code == oids.OBS_ADDITIONAL_INFO_CODE:
-        if value is None or value.get("codeSystem") != oids.CL_ADDITIONAL_INFO:
+        if value is None or value.get(b"codeSystem") != oids.CL_ADDITIONAL_INFO:
             return False  # e.g. FDA.G.k.10a: regional code list
-        info.append(AdditionalDrugInfo.from_code(value.get("code") or ""))
+        info.append(AdditionalDrugInfo.from_code(value.get(b"code") or ""))
     elif code == oids.OBS_RECURRENCE:
-        ref = path(parts.get("outboundRelationship1"), "actReference", "id")
+        ref = path(parts.get(OUTBOUND_RELATIONSHIP1), ACT_REFERENCE, ID)
         if ref is None or value is None:
             return False
-        rows.row(ref.get("root") or "")["recurrence"] = RechallengeResult.from_code(
-            value.get("code") or ""
+        rows.row(ref.get(b"root") or "")["recurrence"] = RechallengeResult.from_code(
+            value.get(b"code") or ""
         )
     else:
         return False
@@ -153,107 +216,115 @@ def _consumable(
 ) -> None:
     if iok is None:
         return
-    for tag, child in kids(iok):
-        if tag == "kindOfProduct":
+    children = iok.getchildren()
+    for child in children:
+        tag = child.tag
+        if tag == KIND_OF_PRODUCT:
             _product(child, fields, f"{anchor}:product", extras)
-        elif (
-            tag == "subjectOf" and code_of(first(child, "productEvent"))[1] == oids.CL_PRODUCT_EVENT
-        ):
+        elif tag == SUBJECT_OF and code_of(first(child, PRODUCT_EVENT))[1] == oids.CL_PRODUCT_EVENT:
             country = path(
                 child,
-                "productEvent",
-                "performer",
-                "assignedEntity",
-                "representedOrganization",
-                "addr",
-                "country",
+                PRODUCT_EVENT,
+                PERFORMER,
+                ASSIGNED_ENTITY,
+                REPRESENTED_ORGANIZATION,
+                ADDR,
+                COUNTRY,
             )
             fields["country_obtained"] = text(country)
-        else:
-            extras.keep(f"{anchor}:instance", iok, child)
+        elif tag.__class__ is str:
+            extras.keep(f"{anchor}:instance", children, child)
 
 
 def _product(kind: Element, fields: dict[str, object], anchor: str, extras: Extras) -> None:
     substances: list[Substance] = []
-    for tag, child in kids(kind):
-        if tag == "code":
+    children = kind.getchildren()
+    for child in children:
+        tag = child.tag
+        if tag == CODE:
             fields["mpid"] = _coded(child)
-        elif tag == "name":
+        elif tag == NAME:
             fields["name_as_reported"] = text(child)
-        elif tag == "asManufacturedProduct":
-            approval = path(child, "subjectOf", "approval")
+        elif tag == AS_MANUFACTURED_PRODUCT:
+            approval = path(child, SUBJECT_OF, APPROVAL)
             if approval is None:
-                extras.keep(anchor, kind, child)
+                extras.keep(anchor, children, child)
                 continue
-            parts = child_map(approval)
-            number = parts.get("id")
-            fields["authorisation_number"] = number.get("extension") if number is not None else None
+            parts = firsts(approval)
+            number = parts.get(ID)
+            fields["authorisation_number"] = (
+                number.get(b"extension") if number is not None else None
+            )
             fields["authorisation_holder"] = text(
-                path(parts.get("holder"), "role", "playingOrganization", "name")
+                path(parts.get(HOLDER), ROLE, PLAYING_ORGANIZATION, NAME)
             )
-            territory = path(parts.get("author"), "territorialAuthority", "territory", "code")
+            territory = path(parts.get(AUTHOR), TERRITORIAL_AUTHORITY, TERRITORY, CODE)
             fields["authorisation_country"] = (
-                territory.get("code") if territory is not None else None
+                territory.get(b"code") if territory is not None else None
             )
-        elif tag == "ingredient":
-            parts = child_map(child)
-            substance = parts.get("ingredientSubstance")
+        elif tag == INGREDIENT:
+            parts = firsts(child)
+            substance = parts.get(INGREDIENT_SUBSTANCE)
             strength = None
-            numerator = first(parts.get("quantity"), "numerator")
+            numerator = first(parts.get(QUANTITY), NUMERATOR)
             if numerator is not None:
                 strength = pq(numerator)
-            own = child_map(substance)
+            own = firsts(substance)
             substances.append(
                 Substance(
-                    name=text(own.get("name")),
-                    term_id=_coded(own.get("code")),
+                    name=text(own.get(NAME)),
+                    term_id=_coded(own.get(CODE)),
                     strength=strength,
                 )
             )
-        else:
-            extras.keep(anchor, kind, child)
+        elif tag.__class__ is str:
+            extras.keep(anchor, children, child)
     fields["substances"] = tuple(substances)
 
 
 def _dosage(sa: Element, anchor: str, extras: Extras) -> Dosage:
     fields: dict[str, object] = {}
-    for tag, child in kids(sa):
-        if tag == "text":
+    children = sa.getchildren()
+    for child in children:
+        tag = child.tag
+        if tag == TEXT:
             fields["text"] = text(child)
-        elif tag == "effectiveTime":
+        elif tag == EFFECTIVE_TIME:
             _dosage_time(child, fields)
-        elif tag == "routeCode":
-            fields["route"] = str_or_nf(first(child, "originalText"))
+        elif tag == ROUTE_CODE:
+            fields["route"] = str_or_nf(first(child, ORIGINAL_TEXT))
             fields["route_term"] = _coded(child)
-        elif tag == "doseQuantity":
+        elif tag == DOSE_QUANTITY:
             fields["dose"] = pq(child)
-        elif tag == "consumable":
-            iok = first(child, "instanceOfKind")
-            for itag, part in kids(iok) if iok is not None else ():
-                if itag == "productInstanceInstance":
-                    fields["batch_lot"] = text(first(part, "lotNumberText"))
-                elif itag == "kindOfProduct" and _has_form(first(part, "formCode")):
-                    form = first(part, "formCode")
-                    fields["dose_form"] = str_or_nf(first(form, "originalText"))
+        elif tag == CONSUMABLE:
+            iok = first(child, INSTANCE_OF_KIND)
+            parts = iok.getchildren() if iok is not None else []
+            for part in parts:
+                itag = part.tag
+                if itag == PRODUCT_INSTANCE_INSTANCE:
+                    fields["batch_lot"] = text(first(part, LOT_NUMBER_TEXT))
+                elif itag == KIND_OF_PRODUCT and _has_form(first(part, FORM_CODE)):
+                    form = first(part, FORM_CODE)
+                    fields["dose_form"] = str_or_nf(first(form, ORIGINAL_TEXT))
                     fields["dose_form_term"] = _coded(form)
-                else:
-                    extras.keep(f"{anchor}:instance", iok, part)
-        elif tag == "inboundRelationship" and code_of(first(child, "observation")) == (
+                elif itag.__class__ is str:
+                    extras.keep(f"{anchor}:instance", parts, part)
+        elif tag == INBOUND_RELATIONSHIP and code_of(first(child, OBSERVATION)) == (
             oids.OBS_PARENT_ROUTE,
             oids.CL_OBSERVATION,
         ):
-            value = path(child, "observation", "value")
-            fields["parent_route"] = str_or_nf(first(value, "originalText"))
+            value = path(child, OBSERVATION, VALUE)
+            fields["parent_route"] = str_or_nf(first(value, ORIGINAL_TEXT))
             fields["parent_route_term"] = _coded(value)
-        else:
-            extras.keep(anchor, sa, child)
+        elif tag.__class__ is str:
+            extras.keep(anchor, children, child)
     return Dosage(**fields)  # type: ignore[arg-type]
 
 
 def _has_form(form: Element | None) -> bool:
     """A formCode carrying G.k.4.r.9 data (FDA sends an empty one: kept opaque)."""
     return form is not None and (
-        form.get("code") is not None or first(form, "originalText") is not None
+        form.get(b"code") is not None or first(form, ORIGINAL_TEXT) is not None
     )
 
 
@@ -266,12 +337,13 @@ def _dosage_time(eff: Element, fields: dict[str, object]) -> None:
 
 
 def finish_drugs(
-    drugs: tuple[Drug, ...],
+    drugs: list[DrugParts],
     roles: dict[str, DrugRole],
     causality: list[tuple[str, str, CausalityAssessment]],
     reaction_order: dict[str, int],
 ) -> tuple[Drug, ...]:
-    """Attach G.k.1 roles and G.k.9.i.2.r assessments (found in the assessment) by drug id.
+    """Build the drugs with their G.k.1 roles and G.k.9.i.2.r assessments (found in the
+    assessment), linked by drug id.
 
     Matrix rows are ordered like the reactions they point at (rows naming unknown
     reactions last, in first-seen order), so the order never depends on where in the
@@ -282,24 +354,21 @@ def finish_drugs(
         by_pair.setdefault((drug_id, reaction_id), []).append(assessment)
     out: list[Drug] = []
     done: set[str] = set()
+    last = len(reaction_order)
     for drug in drugs:
         if drug.id in done:  # a duplicated id: links go to the first drug only
-            out.append(drug)
+            out.append(drug.build(None, list(drug.rows)))
             continue
         done.add(drug.id)
-        rows = {r.reaction_id: r for r in drug.reaction_assessments}
+        rows = drug.rows
         for (drug_id, reaction_id), found in by_pair.items():
             if drug_id != drug.id:
                 continue
-            row = rows.get(reaction_id) or DrugReactionAssessment(reaction_id=reaction_id)
-            rows[reaction_id] = replace(row, assessments=(*row.assessments, *found))
-        last = len(reaction_order)
+            row = rows.get(reaction_id)
+            if row is None:
+                row = rows[reaction_id] = {}
+            previous = row.get("assessments", ())
+            row["assessments"] = (*previous, *found)  # type: ignore[misc]
         ordered = sorted(rows, key=lambda rid: (reaction_order.get(rid, last), rid))
-        out.append(
-            replace(
-                drug,
-                role=roles.get(drug.id, drug.role),
-                reaction_assessments=tuple(rows[rid] for rid in ordered),
-            )
-        )
+        out.append(drug.build(roles.get(drug.id), ordered))
     return tuple(out)

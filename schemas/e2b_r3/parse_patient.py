@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gateway.domain.codes import AgeGroup, Sex, StudyType
-from gateway.domain.drug import Drug
 from gateway.domain.lab_test import LabTest
 from gateway.domain.patient import (
     CauseOfDeath,
@@ -19,19 +18,51 @@ from gateway.domain.reaction import Reaction
 from gateway.domain.report import Study, StudyRegistration
 from gateway.domain.values import Coded, Nullable
 from schemas.e2b_r3 import oids
-from schemas.e2b_r3.parse_drug import parse_drug
+from schemas.e2b_r3.parse_drug import DrugParts, parse_drug
 from schemas.e2b_r3.parse_reaction import parse_reaction, parse_test
+from schemas.e2b_r3.parse_tags import (
+    ADMINISTRATIVE_GENDER_CODE,
+    AS_IDENTIFIED_ENTITY,
+    ASSOCIATED_PERSON,
+    AUTHOR,
+    AUTHORIZATION,
+    BIRTH_TIME,
+    CODE,
+    CONSUMABLE,
+    DECEASED_TIME,
+    EFFECTIVE_TIME,
+    GOVERNING_PLACE,
+    HIGH,
+    ID,
+    INBOUND_RELATIONSHIP,
+    INSTANCE_OF_KIND,
+    KIND_OF_PRODUCT,
+    LOW,
+    NAME,
+    OBSERVATION,
+    ORGANIZER,
+    ORIGINAL_TEXT,
+    OUTBOUND_RELATIONSHIP2,
+    PLAYER1,
+    RESEARCH_STUDY,
+    ROLE,
+    STUDY_REGISTRATION,
+    SUBJECT_OF1,
+    SUBJECT_OF2,
+    SUBSTANCE_ADMINISTRATION,
+    TERRITORIAL_AUTHORITY,
+    TITLE,
+    VALUE,
+)
 from schemas.e2b_r3.xml import (
     E2BR3Error,
     Element,
     Extras,
     attr_or_nf,
     bl,
-    child_map,
-    code_in,
     code_of,
     first,
-    kids,
+    firsts,
     meddra,
     null_flavor,
     path,
@@ -50,7 +81,7 @@ class RoleParts:
     study: Study | None
     reactions: tuple[Reaction, ...]
     tests: tuple[LabTest, ...]
-    drugs: tuple[Drug, ...]
+    drugs: tuple[DrugParts, ...]
 
 
 def parse_primary_role(role: Element | None, extras: Extras) -> RoleParts:
@@ -60,40 +91,44 @@ def parse_primary_role(role: Element | None, extras: Extras) -> RoleParts:
     study: Study | None = None
     reactions: list[Reaction] = []
     tests: list[LabTest] = []
-    drugs: list[Drug] = []
+    drugs: list[DrugParts] = []
     causes: list[CauseOfDeath] = []
     autopsy: dict[str, object] = {}
     seen: dict[str, int] = {}
-    for tag, child in kids(role):
-        if tag == "player1":
-            _player(child, pat, extras)
-        elif tag == "subjectOf1" and study is None and first(child, "researchStudy") is not None:
-            study = _study(first(child, "researchStudy"), extras)
-        elif tag == "subjectOf2":
-            inner = child_map(child)
-            obs = inner.get("observation")
-            org = inner.get("organizer")
+    children = role.getchildren()
+    for child in children:
+        tag = child.tag
+        if tag == SUBJECT_OF2:
+            obs = org = None
+            for inner in child.getchildren():
+                itag = inner.tag
+                if itag == OBSERVATION:
+                    obs = obs if obs is not None else inner
+                elif itag == ORGANIZER:
+                    org = org if org is not None else inner
             if obs is not None:
-                parts = child_map(obs)
-                code, system = code_in(parts)
-                if system == oids.CL_OBSERVATION and code == oids.OBS_REACTION:
-                    reactions.append(parse_reaction(obs, len(reactions), extras, seen))
-                    continue
-                if system == oids.CL_OBSERVATION and code == oids.OBS_REPORTED_CAUSE:
-                    causes.append(_cause(obs))
-                    continue
-                if system == oids.CL_OBSERVATION and code == oids.OBS_AUTOPSY:
-                    autopsy["autopsy_done"] = bl(parts.get("value"))
-                    autopsy["autopsy_causes"] = tuple(
-                        _cause(o)
-                        for o in obs.iterfind(
-                            "{urn:hl7-org:v3}outboundRelationship2/{urn:hl7-org:v3}observation"
+                parts = firsts(obs)
+                c = parts.get(CODE)
+                if c is not None and c.get(b"codeSystem") == oids.CL_OBSERVATION:
+                    code = c.get(b"code")
+                    if code == oids.OBS_REACTION:
+                        reactions.append(parse_reaction(obs, len(reactions), extras, seen))
+                        continue
+                    if code == oids.OBS_REPORTED_CAUSE:
+                        causes.append(_cause(obs))
+                        continue
+                    if code == oids.OBS_AUTOPSY:
+                        autopsy["autopsy_done"] = bl(parts.get(VALUE))
+                        autopsy["autopsy_causes"] = tuple(
+                            _cause(o)
+                            for o in obs.iterfind(
+                                "{urn:hl7-org:v3}outboundRelationship2/{urn:hl7-org:v3}observation"
+                            )
+                            if code_of(o) == (oids.OBS_AUTOPSY_CAUSE, oids.CL_OBSERVATION)
                         )
-                        if code_of(o) == (oids.OBS_AUTOPSY_CAUSE, oids.CL_OBSERVATION)
-                    )
-                    continue
-                if _vital_in(parts, pat):
-                    continue
+                        continue
+                    if _vital_code(code, parts.get(VALUE), pat):
+                        continue
             elif org is not None:
                 code, system = code_of(org)
                 if system == oids.CL_ORGANIZER:
@@ -106,19 +141,28 @@ def parse_primary_role(role: Element | None, extras: Extras) -> RoleParts:
                     if code == oids.ORG_TESTS:
                         tests.extend(
                             parse_test(o)
-                            for _, comp in kids(org)
-                            if (o := first(comp, "observation")) is not None
+                            for comp in org.getchildren()
+                            if comp.tag.__class__ is str
+                            and (o := first(comp, OBSERVATION)) is not None
                         )
                         continue
                     if code == oids.ORG_DRUGS:
-                        for _, comp in kids(org):
-                            sa = first(comp, "substanceAdministration")
+                        for comp in org.getchildren():
+                            sa = first(comp, SUBSTANCE_ADMINISTRATION)
                             if sa is not None:
                                 drugs.append(parse_drug(sa, len(drugs), extras, seen))
                         continue
-            extras.keep(ANCHOR, role, child)
-        else:
-            extras.keep(ANCHOR, role, child)
+        elif tag == PLAYER1:
+            _player(child, pat, extras)
+            continue
+        elif tag == SUBJECT_OF1 and study is None:
+            rs = first(child, RESEARCH_STUDY)
+            if rs is not None:
+                study = _study(rs, extras)
+                continue
+        elif tag.__class__ is not str:
+            continue
+        extras.keep(ANCHOR, children, child)
     if "age" in pat:
         pat["age_at_onset"] = pat.pop("age")
     death_date = pat.pop("death_date", None)
@@ -132,7 +176,7 @@ def parse_primary_role(role: Element | None, extras: Extras) -> RoleParts:
         patient = Patient(**pat)  # type: ignore[arg-type]
     except ValueError as exc:
         raise E2BR3Error(f"D: {exc}") from None
-    return RoleParts(patient, study, tuple(reactions), tuple(tests), tuple(drugs))
+    return RoleParts(patient, study, tuple(reactions), tests=tuple(tests), drugs=tuple(drugs))
 
 
 _RECORD_FIELDS = {
@@ -147,49 +191,51 @@ def _sex(el: Element | None) -> Nullable[Sex] | None:
     if el is None:
         return None
     nf = null_flavor(el)
-    return nf if nf is not None else Sex.from_code(el.get("code") or "")
+    return nf if nf is not None else Sex.from_code(el.get(b"code") or "")
 
 
 def _player(person: Element, pat: dict[str, object], extras: Extras) -> None:
-    for tag, child in kids(person):
-        if tag == "name":
+    children = person.getchildren()
+    for child in children:
+        tag = child.tag
+        if tag == NAME:
             pat["name_or_initials"] = str_or_nf(child)
-        elif tag == "administrativeGenderCode":
+        elif tag == ADMINISTRATIVE_GENDER_CODE:
             pat["sex"] = _sex(child)
-        elif tag == "birthTime":
+        elif tag == BIRTH_TIME:
             pat["birth_date"] = ts(child)
-        elif tag == "deceasedTime":
+        elif tag == DECEASED_TIME:
             pat["death_date"] = ts(child)
-        elif tag == "asIdentifiedEntity":
-            ident = first(child, "id")
-            key = _RECORD_FIELDS.get(ident.get("root") if ident is not None else "")
+        elif tag == AS_IDENTIFIED_ENTITY:
+            ident = first(child, ID)
+            key = _RECORD_FIELDS.get(ident.get(b"root") if ident is not None else "")
             if key is None:
-                extras.keep("patient", person, child)
+                extras.keep("patient", children, child)
                 continue
-            pat[key] = attr_or_nf(ident, "extension")
-        elif tag == "role" and code_of(child)[0] == "PAR":
+            pat[key] = attr_or_nf(ident, b"extension")
+        elif tag == ROLE and code_of(child)[0] == "PAR":
             pat["parent"] = _parent(child, extras)
-        else:
-            extras.keep("patient", person, child)
+        elif tag.__class__ is str:
+            extras.keep("patient", children, child)
 
 
 def _vital(obs: Element, fields: dict[str, object]) -> bool:
     """D.2.2, D.2.2.1, D.2.3, D.3, D.4, D.6 (and D.10.x of the parent)."""
-    return _vital_in(child_map(obs), fields)
-
-
-def _vital_in(parts: dict[str, Element], fields: dict[str, object]) -> bool:
-    """``_vital`` over the ``child_map`` of the observation."""
-    code, system = code_in(parts)
-    if system != oids.CL_OBSERVATION:
+    parts = firsts(obs)
+    c = parts.get(CODE)
+    if c is None or c.get(b"codeSystem") != oids.CL_OBSERVATION:
         return False
-    value = parts.get("value")
+    return _vital_code(c.get(b"code"), parts.get(VALUE), fields)
+
+
+def _vital_code(code: str | None, value: Element | None, fields: dict[str, object]) -> bool:
+    """``_vital`` once the observation's code (of the ICH observation list) is known."""
     if code == oids.OBS_AGE:
         fields["age"] = pq(value)
     elif code == oids.OBS_GESTATION:
         fields["gestation_period_at_onset"] = pq(value)
     elif code == oids.OBS_AGE_GROUP and value is not None:
-        fields["age_group"] = AgeGroup.from_code(value.get("code") or "")
+        fields["age_group"] = AgeGroup.from_code(value.get(b"code") or "")
     elif code == oids.OBS_WEIGHT:
         q = pq(value)
         fields["weight_kg"] = q.value if q is not None else None
@@ -204,20 +250,20 @@ def _vital_in(parts: dict[str, Element], fields: dict[str, object]) -> bool:
 
 
 def _cause(obs: Element) -> CauseOfDeath:
-    value = first(obs, "value")
-    return CauseOfDeath(term=meddra(value), text=text(first(value, "originalText")))
+    value = first(obs, VALUE)
+    return CauseOfDeath(term=meddra(value), text=text(first(value, ORIGINAL_TEXT)))
 
 
 def _history(org: Element, fields: dict[str, object], *, patient: bool) -> None:
     episodes: list[MedicalHistoryEpisode] = []
-    for _, comp in kids(org):
-        obs = first(comp, "observation")
+    for comp in org.getchildren():
+        obs = first(comp, OBSERVATION)
         if obs is None:
             continue
-        parts = child_map(obs)
-        c = parts.get("code")
-        code, system = (c.get("code"), c.get("codeSystem")) if c is not None else (None, None)
-        value = parts.get("value")
+        parts = firsts(obs)
+        c = parts.get(CODE)
+        code, system = (c.get(b"code"), c.get(b"codeSystem")) if c is not None else (None, None)
+        value = parts.get(VALUE)
         if system == oids.CL_OBSERVATION and code == oids.OBS_HISTORY_TEXT:
             fields["medical_history_text"] = str_or_nf(value) if patient else text(value)
         elif system == oids.CL_OBSERVATION and code == oids.OBS_CONCOMITANT_THERAPY:
@@ -227,21 +273,22 @@ def _history(org: Element, fields: dict[str, object], *, patient: bool) -> None:
     fields["medical_history"] = tuple(episodes)
 
 
-def _episode(obs: Element, c: Element, parts: dict[str, Element]) -> MedicalHistoryEpisode:
-    eff = child_map(parts.get("effectiveTime"))
+def _episode(obs: Element, c: Element, parts: dict[object, Element]) -> MedicalHistoryEpisode:
+    eff = firsts(parts.get(EFFECTIVE_TIME))
     ep: dict[str, object] = {
         "condition": meddra(c),
-        "start": ts(eff.get("low")),
-        "end": ts(eff.get("high")),
+        "start": ts(eff.get(LOW)),
+        "end": ts(eff.get(HIGH)),
     }
-    for tag, rel in kids(obs):
-        if tag not in ("outboundRelationship2", "inboundRelationship"):
+    for rel in obs.getchildren():
+        tag = rel.tag
+        if tag != OUTBOUND_RELATIONSHIP2 and tag != INBOUND_RELATIONSHIP:
             continue
-        sub = child_map(first(rel, "observation"))
-        code, system = code_in(sub)
+        sub = firsts(first(rel, OBSERVATION))
+        code, system = _code_in(sub)
         if system != oids.CL_OBSERVATION:
             continue
-        value = sub.get("value")
+        value = sub.get(VALUE)
         if code == oids.OBS_COMMENT:
             ep["comments"] = text(value)
         elif code == oids.OBS_FAMILY_HISTORY:
@@ -251,57 +298,72 @@ def _episode(obs: Element, c: Element, parts: dict[str, Element]) -> MedicalHist
     return MedicalHistoryEpisode(**ep)  # type: ignore[arg-type]
 
 
+def _code_in(parts: dict[object, Element]) -> tuple[str | None, str | None]:
+    c = parts.get(CODE)
+    if c is None:
+        return None, None
+    return c.get(b"code"), c.get(b"codeSystem")
+
+
 def _product_code(kind: Element | None) -> Coded | None:
-    c = first(kind, "code")
-    if c is None or not c.get("code"):
+    c = first(kind, CODE)
+    if c is None or not c.get(b"code"):
         return None
-    return Coded(code=c.get("code"), system=c.get("codeSystem"), version=c.get("codeSystemVersion"))
+    return Coded(
+        code=c.get(b"code"), system=c.get(b"codeSystem"), version=c.get(b"codeSystemVersion")
+    )
 
 
 def _past_drugs(org: Element) -> tuple[PastDrug, ...]:
     out: list[PastDrug] = []
-    for _, comp in kids(org):
-        sa = first(comp, "substanceAdministration")
+    for comp in org.getchildren():
+        sa = first(comp, SUBSTANCE_ADMINISTRATION)
         if sa is None:
             continue
-        parts = child_map(sa)
-        eff = child_map(parts.get("effectiveTime"))
-        kind = path(parts.get("consumable"), "instanceOfKind", "kindOfProduct")
+        parts = firsts(sa)
+        eff = firsts(parts.get(EFFECTIVE_TIME))
+        kind = path(parts.get(CONSUMABLE), INSTANCE_OF_KIND, KIND_OF_PRODUCT)
         fields: dict[str, object] = {
-            "name": str_or_nf(first(kind, "name")),
+            "name": str_or_nf(first(kind, NAME)),
             "mpid": _product_code(kind),
-            "start": ts(eff.get("low")),
-            "end": ts(eff.get("high")),
+            "start": ts(eff.get(LOW)),
+            "end": ts(eff.get(HIGH)),
         }
-        for _, rel in kids(sa):
-            sub = first(rel, "observation")
+        for rel in sa.getchildren():
+            if rel.tag.__class__ is not str:
+                continue
+            sub = first(rel, OBSERVATION)
             code, system = code_of(sub)
             if system == oids.CL_OBSERVATION and code == oids.OBS_INDICATION:
-                fields["indication"] = meddra(first(sub, "value"))
+                fields["indication"] = meddra(first(sub, VALUE))
             elif system == oids.CL_OBSERVATION and code == oids.OBS_REACTION:
-                fields["reaction"] = meddra(first(sub, "value"))
+                fields["reaction"] = meddra(first(sub, VALUE))
         out.append(PastDrug(**fields))  # type: ignore[arg-type]
     return tuple(out)
 
 
 def _parent(role: Element, extras: Extras) -> Parent:
     fields: dict[str, object] = {}
-    for tag, child in kids(role):
-        if tag == "code":
+    children = role.getchildren()
+    for child in children:
+        tag = child.tag
+        if tag == CODE or tag.__class__ is not str:
             continue
-        if tag == "associatedPerson":
-            for ptag, part in kids(child):
-                if ptag == "name":
+        if tag == ASSOCIATED_PERSON:
+            parts = child.getchildren()
+            for part in parts:
+                ptag = part.tag
+                if ptag == NAME:
                     fields["identification"] = str_or_nf(part)
-                elif ptag == "administrativeGenderCode":
+                elif ptag == ADMINISTRATIVE_GENDER_CODE:
                     fields["sex"] = _sex(part)
-                elif ptag == "birthTime":
+                elif ptag == BIRTH_TIME:
                     fields["birth_date"] = ts(part)
-                else:
-                    extras.keep("parent:person", child, part)
-        elif tag == "subjectOf2":
-            obs = first(child, "observation")
-            org = first(child, "organizer")
+                elif ptag.__class__ is str:
+                    extras.keep("parent:person", parts, part)
+        elif tag == SUBJECT_OF2:
+            obs = first(child, OBSERVATION)
+            org = first(child, ORGANIZER)
             if obs is not None and _vital(obs, fields):
                 continue
             code, system = code_of(org)
@@ -311,9 +373,9 @@ def _parent(role: Element, extras: Extras) -> Parent:
             if org is not None and system == oids.CL_ORGANIZER and code == oids.ORG_DRUG_HISTORY:
                 fields["past_drugs"] = _past_drugs(org)
                 continue
-            extras.keep("parent", role, child)
+            extras.keep("parent", children, child)
         else:
-            extras.keep("parent", role, child)
+            extras.keep("parent", children, child)
     fields.pop("gestation_period_at_onset", None)
     fields.pop("age_group", None)
     return Parent(**fields)  # type: ignore[arg-type]
@@ -322,30 +384,30 @@ def _parent(role: Element, extras: Extras) -> Parent:
 def _study(rs: Element, extras: Extras) -> Study:
     fields: dict[str, object] = {}
     regs: list[StudyRegistration] = []
-    for tag, child in kids(rs):
-        if tag == "id" and child.get("root") == oids.SPONSOR_STUDY_NUMBER:
-            fields["sponsor_study_number"] = attr_or_nf(child, "extension")
-        elif (
-            tag == "id" and null_flavor(child) is not None and "sponsor_study_number" not in fields
-        ):
+    children = rs.getchildren()
+    for child in children:
+        tag = child.tag
+        if tag == ID and child.get(b"root") == oids.SPONSOR_STUDY_NUMBER:
+            fields["sponsor_study_number"] = attr_or_nf(child, b"extension")
+        elif tag == ID and null_flavor(child) is not None and "sponsor_study_number" not in fields:
             fields["sponsor_study_number"] = null_flavor(child)
-        elif tag == "code" and child.get("codeSystem") == oids.CL_STUDY_TYPE:
-            fields["study_type"] = StudyType.from_code(child.get("code") or "")
-        elif tag == "title":
+        elif tag == CODE and child.get(b"codeSystem") == oids.CL_STUDY_TYPE:
+            fields["study_type"] = StudyType.from_code(child.get(b"code") or "")
+        elif tag == TITLE:
             fields["name"] = str_or_nf(child)
-        elif tag == "authorization":
-            reg = first(child, "studyRegistration")
-            ident = first(reg, "id")
-            root = ident.get("root") if ident is not None else None
+        elif tag == AUTHORIZATION:
+            reg = first(child, STUDY_REGISTRATION)
+            ident = first(reg, ID)
+            root = ident.get(b"root") if ident is not None else None
             if ident is None or root not in (oids.STUDY_REGISTRATION, None):
-                extras.keep("study", rs, child)
+                extras.keep("study", children, child)
                 continue
-            place = path(reg, "author", "territorialAuthority", "governingPlace", "code")
+            place = path(reg, AUTHOR, TERRITORIAL_AUTHORITY, GOVERNING_PLACE, CODE)
             regs.append(
                 StudyRegistration(
-                    number=attr_or_nf(ident, "extension"), country=attr_or_nf(place, "code")
+                    number=attr_or_nf(ident, b"extension"), country=attr_or_nf(place, b"code")
                 )
             )
-        else:
-            extras.keep("study", rs, child)
+        elif tag.__class__ is str:
+            extras.keep("study", children, child)
     return Study(registrations=tuple(regs), **fields)  # type: ignore[arg-type]

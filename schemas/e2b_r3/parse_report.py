@@ -12,7 +12,7 @@ from gateway.domain.codes import (
     SenderType,
 )
 from gateway.domain.icsr import ICSR
-from gateway.domain.narrative import NativeLanguageSummary
+from gateway.domain.narrative import Narrative, NativeLanguageSummary
 from gateway.domain.report import (
     Document,
     LiteratureReference,
@@ -23,21 +23,60 @@ from gateway.domain.report import (
 )
 from gateway.domain.values import NullFlavor
 from schemas.e2b_r3 import oids
-from schemas.e2b_r3.parse_assessment import parse_assessment
+from schemas.e2b_r3.parse_assessment import Assessment, parse_assessment
+from schemas.e2b_r3.parse_tags import (
+    ADDR,
+    ADVERSE_EVENT_ASSESSMENT,
+    AS_LOCATED_ENTITY,
+    AS_QUALIFIED_ENTITY,
+    ASSIGNED_ENTITY,
+    ASSIGNED_PERSON,
+    AUTHOR,
+    AVAILABILITY_TIME,
+    BIBLIOGRAPHIC_DESIGNATION_TEXT,
+    CITY,
+    CODE,
+    COMPONENT,
+    CONTROL_ACT_EVENT,
+    DOCUMENT,
+    EFFECTIVE_TIME,
+    FAMILY,
+    GIVEN,
+    ID,
+    INVESTIGATION_CHARACTERISTIC,
+    LOCATION,
+    LOW,
+    NAME,
+    OBSERVATION_EVENT,
+    ORIGINAL_TEXT,
+    OUTBOUND_RELATIONSHIP,
+    POSTAL_CODE,
+    PREFIX,
+    PRIORITY_NUMBER,
+    REFERENCE,
+    RELATED_INVESTIGATION,
+    REPRESENTED_ORGANIZATION,
+    STATE,
+    STATUS_CODE,
+    STREET_ADDRESS_LINE,
+    SUBJECT_OF1,
+    SUBJECT_OF2,
+    TELECOM,
+    TEXT,
+    TITLE,
+    VALUE,
+)
 from schemas.e2b_r3.xml import (
     E2BR3Error,
     Element,
     Extras,
     attr_or_nf,
     bl,
-    child_map,
-    code_in,
     code_of,
     first,
-    kids,
+    firsts,
     null_flavor,
     path,
-    replace,
     str_or_nf,
     text,
     ts,
@@ -58,82 +97,88 @@ def parse_icsr(ie: Element, created_at: Element | None, extras: Extras) -> ICSR:
     natives: list[NativeLanguageSummary] = []
     sender: Sender | None = None
     case_narrative: str | None = None
-    icsr = ICSR()
-    for tag, child in kids(ie):
-        if tag == "id":
-            root = child.get("root")
-            if root == oids.MESSAGE_ID and "safety_report_id" not in rep:
-                rep["safety_report_id"] = child.get("extension")
-            elif root == oids.WORLDWIDE_CASE_ID and "worldwide_case_id" not in rep:
-                rep["worldwide_case_id"] = child.get("extension")
-            else:
-                extras.keep(ANCHOR, ie, child)
-        elif tag in ("code", "statusCode"):
-            continue  # fixed: PAT_ADV_EVNT / active
-        elif tag == "text":
-            case_narrative = text(child)
-        elif tag == "effectiveTime":
-            rep["first_received"] = ts(first(child, "low"))
-        elif tag == "availabilityTime":
-            rep["most_recent_info"] = ts(child)
-        elif tag == "reference" and _reference(child, documents, literature):
-            continue
-        elif tag == "component":
-            aea = first(child, "adverseEventAssessment")
+    assessment = Assessment({}, {})
+    children = ie.getchildren()
+    for child in children:
+        tag = child.tag
+        if tag == COMPONENT:
+            aea = first(child, ADVERSE_EVENT_ASSESSMENT)
             if aea is not None:
-                icsr = parse_assessment(aea, extras)
-            elif not _component(first(child, "observationEvent"), rep, natives):
-                extras.keep(ANCHOR, ie, child)
-        elif tag == "outboundRelationship":
-            if not _outbound(child, rep, sources, linked):
-                extras.keep(ANCHOR, ie, child)
-        elif tag == "subjectOf1":
+                assessment = parse_assessment(aea, extras)
+                continue
+            if _component(first(child, OBSERVATION_EVENT), rep, natives):
+                continue
+        elif tag == SUBJECT_OF2:
+            if _characteristic(first(child, INVESTIGATION_CHARACTERISTIC), rep):
+                continue
+        elif tag == OUTBOUND_RELATIONSHIP:
+            if _outbound(child, rep, sources, linked):
+                continue
+        elif tag == SUBJECT_OF1:
             found = _subject_of1(child, other_ids)
             if isinstance(found, Sender):
                 sender = found
-            elif found is None:
-                extras.keep(ANCHOR, ie, child)
-        elif tag == "subjectOf2":
-            if not _characteristic(first(child, "investigationCharacteristic"), rep):
-                extras.keep(ANCHOR, ie, child)
-        else:
-            extras.keep(ANCHOR, ie, child)
+                continue
+            if found is not None:
+                continue
+        elif tag == ID:
+            root = child.get(b"root")
+            if root == oids.MESSAGE_ID and "safety_report_id" not in rep:
+                rep["safety_report_id"] = child.get(b"extension")
+                continue
+            if root == oids.WORLDWIDE_CASE_ID and "worldwide_case_id" not in rep:
+                rep["worldwide_case_id"] = child.get(b"extension")
+                continue
+        elif tag in (CODE, STATUS_CODE) or tag.__class__ is not str:
+            continue  # fixed: PAT_ADV_EVNT / active
+        elif tag == TEXT:
+            case_narrative = text(child)
+            continue
+        elif tag == EFFECTIVE_TIME:
+            rep["first_received"] = ts(first(child, LOW))
+            continue
+        elif tag == AVAILABILITY_TIME:
+            rep["most_recent_info"] = ts(child)
+            continue
+        elif tag == REFERENCE and _reference(child, documents, literature):
+            continue
+        extras.keep(ANCHOR, children, child)
     report = ReportIdentification(
         documents=tuple(documents),
         other_case_ids=tuple(other_ids),
         linked_report_ids=tuple(linked),
         **rep,  # type: ignore[arg-type]
     )
-    narrative = replace(
-        icsr.narrative,
+    narrative = Narrative(
         case_narrative=case_narrative,
         native_language_summaries=tuple(natives),
+        **assessment.narrative,  # type: ignore[arg-type]
     )
-    return replace(
-        icsr,
+    return ICSR(
         report=report,
         primary_sources=tuple(sources),
         sender=sender,
         literature=tuple(literature),
         narrative=narrative,
+        **assessment.icsr,  # type: ignore[arg-type]
     )
 
 
 def _document(doc: Element) -> Document:
-    body = first(doc, "text")
+    body = first(doc, TEXT)
     content: str | None = None
     media_type = compression = url = None
     if body is not None:
-        media_type = body.get("mediaType")
-        compression = body.get("compression")
-        ref = first(body, "reference")
-        url = ref.get("value") if ref is not None else None
+        media_type = body.get(b"mediaType")
+        compression = body.get(b"compression")
+        ref = first(body, REFERENCE)
+        url = ref.get(b"value") if ref is not None else None
         raw = (body.text or "") + "".join(c.tail or "" for c in body)
         raw = _WS.sub("", raw)
         content = raw or None
     try:
         return Document(
-            title=text(first(doc, "title")),
+            title=text(first(doc, TITLE)),
             media_type=media_type,
             content_base64=content,
             compression=compression,
@@ -157,7 +202,7 @@ def _reference(
 def _reference_or_raise(
     ref: Element, documents: list[Document], literature: list[LiteratureReference]
 ) -> bool:
-    doc = first(ref, "document")
+    doc = first(ref, DOCUMENT)
     code, system = code_of(doc)
     if doc is None or system != oids.CL_DOCUMENT:
         return False
@@ -165,8 +210,8 @@ def _reference_or_raise(
         documents.append(_document(doc))
         return True
     if code == "2":
-        reference = str_or_nf(first(doc, "bibliographicDesignationText"))
-        has_body = first(doc, "text") is not None
+        reference = str_or_nf(first(doc, BIBLIOGRAPHIC_DESIGNATION_TEXT))
+        has_body = first(doc, TEXT) is not None
         literature.append(
             LiteratureReference(reference=reference, document=_document(doc) if has_body else None)
         )
@@ -179,11 +224,12 @@ def _component(
 ) -> bool:
     if obs is None:
         return False
-    parts = child_map(obs)
-    code, system = code_in(parts)
-    if system != oids.CL_OBSERVATION:
+    parts = firsts(obs)
+    c = parts.get(CODE)
+    if c is None or c.get(b"codeSystem") != oids.CL_OBSERVATION:
         return False
-    value = parts.get("value")
+    code = c.get(b"code")
+    value = parts.get(VALUE)
     if code == oids.OBS_ADDITIONAL_DOCUMENTS and "additional_documents" not in rep:
         flag = bl(value)
         rep["additional_documents"] = None if isinstance(flag, NullFlavor) else flag
@@ -192,7 +238,9 @@ def _component(
         rep["fulfils_expedited_criteria"] = bl(value)
         return True
     if code == oids.OBS_NATIVE_SUMMARY and value is not None:
-        natives.append(NativeLanguageSummary(text=value.text or "", language=value.get("language")))
+        natives.append(
+            NativeLanguageSummary(text=value.text or "", language=value.get(b"language"))
+        )
         return True
     return False
 
@@ -200,46 +248,50 @@ def _component(
 def _outbound(
     rel: Element, rep: dict[str, object], sources: list[PrimarySource], linked: list[str]
 ) -> bool:
-    inv = first(rel, "relatedInvestigation")
-    c = first(inv, "code")
+    inv = first(rel, RELATED_INVESTIGATION)
+    c = first(inv, CODE)
     if inv is None or c is None:
         return False
-    event = path(inv, "subjectOf2", "controlActEvent")
-    if c.get("nullFlavor") == "NA":  # C.1.10.r linked report
-        ident = first(event, "id")
-        if ident is None or ident.get("root") != oids.WORLDWIDE_CASE_ID:
+    event = path(inv, SUBJECT_OF2, CONTROL_ACT_EVENT)
+    if c.get(b"nullFlavor") == "NA":  # C.1.10.r linked report
+        ident = first(event, ID)
+        if ident is None or ident.get(b"root") != oids.WORLDWIDE_CASE_ID:
             return False
-        linked.append(ident.get("extension") or "")
+        linked.append(ident.get(b"extension") or "")
         return True
-    if c.get("codeSystem") != oids.CL_RELATED_INVESTIGATION:
+    if c.get(b"codeSystem") != oids.CL_RELATED_INVESTIGATION:
         return False
-    entity = path(event, "author", "assignedEntity")
-    if c.get("code") == "1" and "first_sender" not in rep:
-        fs = first(entity, "code")
-        rep["first_sender"] = FirstSender.from_code(fs.get("code")) if fs is not None else None
+    entity = path(event, AUTHOR, ASSIGNED_ENTITY)
+    code = c.get(b"code")
+    if code == "1" and "first_sender" not in rep:
+        fs = first(entity, CODE)
+        rep["first_sender"] = FirstSender.from_code(fs.get(b"code")) if fs is not None else None
         return True
-    if c.get("code") == "2":
-        priority = first(rel, "priorityNumber")
+    if code == "2":
+        priority = first(rel, PRIORITY_NUMBER)
         sources.append(
-            _primary_source(entity, priority is not None and priority.get("value") == "1")
+            _primary_source(entity, priority is not None and priority.get(b"value") == "1")
         )
         return True
     return False
 
 
-def _telecoms(entity: Element | None) -> dict[str, object]:
+_TELECOM_KEYS = {"tel": "telephone", "fax": "fax", "mailto": "email"}
+
+
+def _telecoms(children: list[Element]) -> dict[str, object]:
     out: dict[str, object] = {}
-    if entity is None:
-        return out
-    for tel in entity.iterchildren("{urn:hl7-org:v3}telecom"):
-        value = tel.get("value")
+    for tel in children:
+        if tel.tag != TELECOM:
+            continue
+        value = tel.get(b"value")
         nf = null_flavor(tel)
         if value is None:
             if nf is not None:
                 out.setdefault("telephone", nf)
             continue
         scheme, _, rest = value.partition(":")
-        key = {"tel": "telephone", "fax": "fax", "mailto": "email"}.get(scheme)
+        key = _TELECOM_KEYS.get(scheme)
         if key is None:
             raise E2BR3Error(f"telecom with unknown scheme: {value!r}")
         out.setdefault(key, rest)
@@ -251,71 +303,85 @@ def _name_parts(name: Element | None) -> dict[str, object]:
     if name is None:
         return out
     givens = 0
-    for tag, part in kids(name):
-        if tag == "prefix":
+    for part in name.getchildren():
+        tag = part.tag
+        if tag == PREFIX:
             out["title"] = str_or_nf(part)
-        elif tag == "given":
+        elif tag == GIVEN:
             out["given_name" if givens == 0 else "middle_name"] = str_or_nf(part)
             givens += 1
-        elif tag == "family":
+        elif tag == FAMILY:
             out["family_name"] = str_or_nf(part)
     return out
+
+
+_ADDR_KEYS = {
+    STREET_ADDRESS_LINE: "street",
+    CITY: "city",
+    STATE: "state",
+    POSTAL_CODE: "postcode",
+}
 
 
 def _addr(addr: Element | None) -> dict[str, object]:
     out: dict[str, object] = {}
     if addr is None:
         return out
-    keys = {
-        "streetAddressLine": "street",
-        "city": "city",
-        "state": "state",
-        "postalCode": "postcode",
-    }
-    for tag, part in kids(addr):
-        if tag in keys:
-            out[keys[tag]] = str_or_nf(part)
+    for part in addr.getchildren():
+        key = _ADDR_KEYS.get(part.tag)
+        if key is not None:
+            out[key] = str_or_nf(part)
     return out
 
 
 def _primary_source(entity: Element | None, primary: bool) -> PrimarySource:
     fields: dict[str, object] = {}
-    parts = child_map(entity)
-    fields.update(_addr(parts.get("addr")))
-    fields.update(_telecoms(entity))
-    person = parts.get("assignedPerson")
-    own = child_map(person)
-    fields.update(_name_parts(own.get("name")))
-    qual = first(own.get("asQualifiedEntity"), "code")
+    children = entity.getchildren() if entity is not None else []
+    parts = _firsts_of(children)
+    fields.update(_addr(parts.get(ADDR)))
+    fields.update(_telecoms(children))
+    own = firsts(parts.get(ASSIGNED_PERSON))
+    fields.update(_name_parts(own.get(NAME)))
+    qual = first(own.get(AS_QUALIFIED_ENTITY), CODE)
     if qual is not None:
         nf = null_flavor(qual)
         fields["qualification"] = (
-            nf if nf is not None else Qualification.from_code(qual.get("code"))
+            nf if nf is not None else Qualification.from_code(qual.get(b"code"))
         )
-    fields["country"] = attr_or_nf(path(own.get("asLocatedEntity"), "location", "code"), "code")
-    org = parts.get("representedOrganization")
-    fields["department"] = str_or_nf(first(org, "name"))
-    fields["organisation"] = str_or_nf(
-        path(org, "assignedEntity", "representedOrganization", "name")
-    )
+    fields["country"] = attr_or_nf(path(own.get(AS_LOCATED_ENTITY), LOCATION, CODE), b"code")
+    org = parts.get(REPRESENTED_ORGANIZATION)
+    fields["department"] = str_or_nf(first(org, NAME))
+    fields["organisation"] = str_or_nf(path(org, ASSIGNED_ENTITY, REPRESENTED_ORGANIZATION, NAME))
     return PrimarySource(primary_for_regulatory_purposes=primary, **fields)  # type: ignore[arg-type]
 
 
+def _firsts_of(children: list[Element]) -> dict[object, Element]:
+    """``firsts`` over an already listed set of children."""
+    out: dict[object, Element] = {}
+    for child in children:
+        tag = child.tag
+        if tag not in out:
+            out[tag] = child
+    return out
+
+
 def _subject_of1(subj: Element, other_ids: list[OtherCaseId]) -> Sender | bool | None:
-    event = first(subj, "controlActEvent")
+    event = first(subj, CONTROL_ACT_EVENT)
     if event is None:
         return None
-    entity = path(event, "author", "assignedEntity")
+    entity = path(event, AUTHOR, ASSIGNED_ENTITY)
     if entity is not None:
         return _sender(entity)
     idents = [
-        i for i in event.iterchildren("{urn:hl7-org:v3}id") if i.get("root") == oids.OTHER_CASE_ID
+        i for i in event.getchildren() if i.tag == ID and i.get(b"root") == oids.OTHER_CASE_ID
     ]
     if not idents:
         return None
     for ident in idents:
         other_ids.append(
-            OtherCaseId(source=ident.get("assigningAuthorityName"), case_id=ident.get("extension"))
+            OtherCaseId(
+                source=ident.get(b"assigningAuthorityName"), case_id=ident.get(b"extension")
+            )
         )
     return True
 
@@ -327,40 +393,40 @@ def _plain(values: dict[str, object]) -> dict[str, object]:
 
 def _sender(entity: Element) -> Sender:
     fields: dict[str, object] = {}
-    parts = child_map(entity)
-    c = parts.get("code")
-    if c is not None and c.get("code"):
-        fields["sender_type"] = SenderType.from_code(c.get("code"))
-    fields.update(_addr(parts.get("addr")))
-    fields.update(_telecoms(entity))
-    person = parts.get("assignedPerson")
-    own = child_map(person)
-    fields.update(_name_parts(own.get("name")))
-    fields["country"] = path(own.get("asLocatedEntity"), "location", "code")
-    if fields["country"] is not None:
-        fields["country"] = fields["country"].get("code")  # type: ignore[attr-defined]
-    org = parts.get("representedOrganization")
-    fields["department"] = text(first(org, "name"))
-    fields["organisation"] = text(path(org, "assignedEntity", "representedOrganization", "name"))
+    children = entity.getchildren()
+    parts = _firsts_of(children)
+    c = parts.get(CODE)
+    if c is not None and c.get(b"code"):
+        fields["sender_type"] = SenderType.from_code(c.get(b"code"))
+    fields.update(_addr(parts.get(ADDR)))
+    fields.update(_telecoms(children))
+    own = firsts(parts.get(ASSIGNED_PERSON))
+    fields.update(_name_parts(own.get(NAME)))
+    country = path(own.get(AS_LOCATED_ENTITY), LOCATION, CODE)
+    fields["country"] = country.get(b"code") if country is not None else None
+    org = parts.get(REPRESENTED_ORGANIZATION)
+    fields["department"] = text(first(org, NAME))
+    fields["organisation"] = text(path(org, ASSIGNED_ENTITY, REPRESENTED_ORGANIZATION, NAME))
     return Sender(**_plain(fields))  # type: ignore[arg-type]
 
 
 def _characteristic(ch: Element | None, rep: dict[str, object]) -> bool:
     if ch is None:
         return False
-    parts = child_map(ch)
-    code, system = code_in(parts)
-    if system != oids.CL_CHARACTERISTIC:
+    parts = firsts(ch)
+    c = parts.get(CODE)
+    if c is None or c.get(b"codeSystem") != oids.CL_CHARACTERISTIC:
         return False
-    value = parts.get("value")
+    code = c.get(b"code")
+    value = parts.get(VALUE)
     if code == oids.CHAR_REPORT_TYPE and value is not None:
-        rep["report_type"] = ReportType.from_code(value.get("code") or "")
+        rep["report_type"] = ReportType.from_code(value.get(b"code") or "")
     elif code == oids.CHAR_OTHER_CASE_IDS:
         rep["other_case_ids_exist"] = bl(value)
     elif code == oids.CHAR_NULLIFICATION and value is not None:
-        rep["nullification_amendment"] = NullificationAmendment.from_code(value.get("code") or "")
+        rep["nullification_amendment"] = NullificationAmendment.from_code(value.get(b"code") or "")
     elif code == oids.CHAR_NULLIFICATION_REASON:
-        rep["nullification_amendment_reason"] = text(first(value, "originalText"))
+        rep["nullification_amendment_reason"] = text(first(value, ORIGINAL_TEXT))
     else:
         return False
     return True

@@ -1,15 +1,16 @@
 """Tiny helpers for the HL7 v3 datatypes E2B(R3) uses: II, TS, CE/CD, PQ, BL, ED, nullFlavor.
 
-Parsing walks children directly (no per-call XPath compilation); building uses
+Parsing walks children directly and compares ``element.tag`` with the qualified names of
+``parse_tags`` (no XPath, no local-name split per element); attributes are read with bytes
+keys, which lxml resolves without re-validating the name. Building uses
 ``etree.SubElement`` with pre-qualified tag names.
 """
 
 from __future__ import annotations
 
-from dataclasses import fields
 from decimal import Decimal, InvalidOperation
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any
 
 from lxml import etree
 
@@ -25,9 +26,9 @@ NSMAP = {None: NS, "xsi": XSI}
 _NS_PREFIX = f"{{{NS}}}"
 _NS_LEN = len(_NS_PREFIX)
 _OBSERVATION = _NS_PREFIX + "observation"
+_CODE = _NS_PREFIX + "code"
 
 Element = Any  # lxml elements are untyped
-_T = TypeVar("_T")
 
 
 class E2BR3Error(ValueError):
@@ -47,75 +48,32 @@ def local(el: Element) -> str:
     return tag[_NS_LEN:] if tag.startswith(_NS_PREFIX) else tag
 
 
-_LOCAL_NAMES: dict[str, str] = {}
-#: qualified tag -> local name for HL7 tags, "" for any other
-_HL7_NAMES: dict[str, str] = {}
-
-
-def kids(el: Element) -> list[tuple[str, Element]]:
-    """Element children (comments and PIs skipped) with their local names.
-
-    A list, not a generator (resuming a generator per child costs as much as the child);
-    local names come from a small cache keyed by the qualified tag.
-    """
-    out = []
-    names = _LOCAL_NAMES
-    for child in el.getchildren():
-        tag = child.tag
-        if tag.__class__ is str:
-            name = names.get(tag)
-            if name is None:
-                name = tag[_NS_LEN:] if tag.startswith(_NS_PREFIX) else tag
-                if len(names) < 4096:
-                    names[tag] = name
-            out.append((name, child))
-    return out
-
-
-def first(el: Element | None, tag: str) -> Element | None:
-    """First child named ``tag`` (a direct scan: cheaper than ``find`` on HL7's small nodes)."""
+def first(el: Element | None, qtag: str) -> Element | None:
+    """First child with the qualified tag ``qtag`` (a direct scan: HL7 nodes are small)."""
     if el is None:
         return None
-    qtag = _NS_PREFIX + tag
     for child in el.getchildren():
         if child.tag == qtag:
             return child
     return None
 
 
-def child_map(el: Element | None) -> dict[str, Element]:
-    """``first(el, tag)`` for every tag at once: the first HL7 child per local name, one pass."""
-    out: dict[str, Element] = {}
-    if el is None:
-        return out
-    names = _HL7_NAMES
-    for child in el.getchildren():
-        tag = child.tag
-        if tag.__class__ is str:
-            name = names.get(tag)
-            if name is None:
-                name = tag[_NS_LEN:] if tag.startswith(_NS_PREFIX) else ""
-                if len(names) < 4096:
-                    names[tag] = name
-            if name and name not in out:  # HL7 children only
-                out[name] = child
+def firsts(el: Element | None) -> dict[object, Element]:
+    """``first(el, tag)`` for every tag at once, keyed by qualified tag (one pass)."""
+    out: dict[object, Element] = {}
+    if el is not None:
+        for child in el.getchildren():
+            tag = child.tag
+            if tag not in out:
+                out[tag] = child
     return out
 
 
-def code_in(children: dict[str, Element]) -> tuple[str | None, str | None]:
-    """``code_of`` over a ``child_map``."""
-    c = children.get("code")
-    if c is None:
-        return None, None
-    return c.get("code"), c.get("codeSystem")
-
-
-def path(el: Element | None, *tags: str) -> Element | None:
+def path(el: Element | None, *qtags: str) -> Element | None:
     """``first(first(el, a), b)...``, one loop (no call per step)."""
-    for tag in tags:
+    for qtag in qtags:
         if el is None:
             return None
-        qtag = _NS_PREFIX + tag
         for child in el.getchildren():
             if child.tag == qtag:
                 el = child
@@ -135,29 +93,14 @@ def text(el: Element | None) -> str | None:
 
 def code_of(el: Element | None) -> tuple[str | None, str | None]:
     """``(code, codeSystem)`` of an element's ``code`` child."""
-    c = first(el, "code")
-    if c is None:
-        return None, None
-    return c.get("code"), c.get("codeSystem")
+    if el is not None:
+        for c in el.getchildren():
+            if c.tag == _CODE:
+                return c.get(b"code"), c.get(b"codeSystem")
+    return None, None
 
 
 # --- parsing ------------------------------------------------------------------------------
-
-_INIT_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-def replace(obj: _T, **changes: object) -> _T:
-    """``dataclasses.replace`` for the domain records (no InitVars), with the field names
-    cached per class: the same constructor call, so every ``__post_init__`` check runs."""
-    cls = obj.__class__
-    names = _INIT_FIELDS.get(cls)
-    if names is None:
-        names = _INIT_FIELDS[cls] = tuple(f.name for f in fields(cls) if f.init)  # type: ignore[arg-type]
-    for name in names:
-        if name not in changes:
-            changes[name] = getattr(obj, name)
-    return cls(**changes)
-
 
 _NULL_FLAVORS: dict[str, NullFlavor] = {m.value: m for m in NullFlavor}
 
@@ -165,7 +108,7 @@ _NULL_FLAVORS: dict[str, NullFlavor] = {m.value: m for m in NullFlavor}
 def null_flavor(el: Element | None) -> NullFlavor | None:
     if el is None:
         return None
-    value = el.get("nullFlavor")
+    value = el.get(b"nullFlavor")
     if value is None:
         return None
     found = _NULL_FLAVORS.get(value)
@@ -181,7 +124,7 @@ def ts(el: Element | None) -> Nullable[PartialDate] | None:
     """A TS element: its date, its nullFlavor, or None."""
     if el is None:
         return None
-    value = el.get("value")
+    value = el.get(b"value")
     if value is None:
         return null_flavor(el)
     try:
@@ -207,7 +150,7 @@ def str_or_nf(el: Element | None) -> Nullable[str] | None:
     return text(el)
 
 
-def attr_or_nf(el: Element | None, name: str) -> Nullable[str] | None:
+def attr_or_nf(el: Element | None, name: bytes) -> Nullable[str] | None:
     if el is None:
         return None
     nf = null_flavor(el)
@@ -218,7 +161,7 @@ def bl(el: Element | None) -> Nullable[bool] | None:
     """A BL value: True / False / nullFlavor / None."""
     if el is None:
         return None
-    value = el.get("value")
+    value = el.get(b"value")
     if value is None:
         return null_flavor(el)
     if value == "true":
@@ -244,21 +187,21 @@ def pq(el: Element | None) -> Quantity | None:
     """A PQ (value + UCUM unit); unit defaults to "1" as in HL7."""
     if el is None:
         return None
-    value = decimal(el.get("value"), local(el))
+    value = decimal(el.get(b"value"), local(el))
     if value is None:
         return None
-    return Quantity(value=value, unit=el.get("unit") or "1")
+    return Quantity(value=value, unit=el.get(b"unit") or "1")
 
 
 def meddra(el: Element | None) -> MedDRATerm | None:
     """A MedDRA CE/CD: ``code`` + ``codeSystemVersion``."""
     if el is None:
         return None
-    code = el.get("code")
+    code = el.get(b"code")
     if code is None:
         return None
     try:
-        return MedDRATerm(version=el.get("codeSystemVersion") or "", code=code)
+        return MedDRATerm(version=el.get(b"codeSystemVersion") or "", code=code)
     except ValueError as exc:
         raise E2BR3Error(f"<{local(el)}>: {exc}") from None
 
@@ -398,36 +341,33 @@ _SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, remove_b
 class Extras:
     """Collects unmodelled child elements while parsing (see ``RegionalExtension``)."""
 
-    __slots__ = ("_siblings", "items")
+    __slots__ = ("items",)
 
     def __init__(self) -> None:
         self.items: list[RegionalExtension] = []
-        #: element children (with qualified tags) of each parent seen, listed once
-        self._siblings: dict[Element, list[tuple[Element, str]]] = {}
 
-    def keep(self, anchor: str, parent: Element, child: Element) -> None:
-        siblings = self._siblings.get(parent)
-        if siblings is None:
-            siblings = self._siblings[parent] = [
-                (s, t) for s in parent.getchildren() if (t := s.tag).__class__ is str
-            ]
+    def keep(self, anchor: str, siblings: list[Element], child: Element) -> None:
+        """Keep ``child``; ``siblings`` is the parent's ``getchildren()`` it was taken from
+        (the same proxies, so ``is`` finds it)."""
         ctag = child.tag
-        tag = local(child)
         index = 0
         position = 0
-        for sibling, stag in siblings:
+        for sibling in siblings:
             if sibling is child:
                 break
-            position += 1
-            if stag == ctag:
-                index += 1
+            stag = sibling.tag
+            if stag.__class__ is str:
+                position += 1
+                if stag == ctag:
+                    index += 1
+        xml = etree.tostring(child, with_tail=False)
         self.items.append(
             RegionalExtension(
                 anchor=anchor,
-                tag=tag,
+                tag=ctag[_NS_LEN:] if ctag.startswith(_NS_PREFIX) else ctag,
                 index=index,
                 position=position,
-                xml=(xml := etree.tostring(child, with_tail=False)),
+                xml=xml,
                 lxml_output=xml,
             )
         )
@@ -470,24 +410,44 @@ class Placer:
 # --- intervals (IVL_TS / PIVL_TS / SXPR_TS) -------------------------------------------------
 
 
+_COMP = _NS_PREFIX + "comp"
+_LOW = _NS_PREFIX + "low"
+_HIGH = _NS_PREFIX + "high"
+_WIDTH = _NS_PREFIX + "width"
+_PERIOD = _NS_PREFIX + "period"
+_XSI_TYPE_KEY = XSI_TYPE.encode()
+
+
 def read_interval(eff: Element) -> dict[str, object]:
     """``start``/``end``/``duration``/``interval`` from an IVL_TS, PIVL_TS or SXPR_TS."""
     out: dict[str, object] = {}
-    parts = [c for tag, c in kids(eff) if tag == "comp"] or [eff]
+    parts = [c for c in eff.getchildren() if c.tag == _COMP] or [eff]
     for part in parts:
-        children = child_map(part)
-        if part.get(XSI_TYPE, "").endswith("PIVL_TS"):
-            period = pq(children.get("period"))
-            if period is not None:
-                out["interval"] = period
-            continue
-        for key, tag in (("start", "low"), ("end", "high")):
-            value = ts(children.get(tag))
+        low = high = width = period = None
+        for c in part.getchildren():
+            tag = c.tag
+            if tag == _LOW:
+                low = low if low is not None else c
+            elif tag == _HIGH:
+                high = high if high is not None else c
+            elif tag == _WIDTH:
+                width = width if width is not None else c
+            elif tag == _PERIOD:
+                period = period if period is not None else c
+        if (part.get(_XSI_TYPE_KEY) or "").endswith("PIVL_TS"):
+            value = pq(period)
             if value is not None:
-                out[key] = value
-        width = pq(children.get("width"))
-        if width is not None:
-            out["duration"] = width
+                out["interval"] = value
+            continue
+        start = ts(low)
+        if start is not None:
+            out["start"] = start
+        end = ts(high)
+        if end is not None:
+            out["end"] = end
+        duration = pq(width)
+        if duration is not None:
+            out["duration"] = duration
     return out
 
 

@@ -77,6 +77,9 @@ def gw(
         "ICSR_SMTP_LISTEN_PORT": "0",
         "ICSR_HTTP_PORT": "0",
         "ICSR_SMTP_MAX_BYTES": str(MAX_MAIL),
+        # Intake alone: follow-up requests (tested in test_followup_e2e) would add entries
+        # to the audit trails checked here.
+        "ICSR_FOLLOWUP_ENABLED": "false",
     }
     if E2B_SCHEMAS.exists():
         env["ICSR_E2B_SCHEMAS_DIR"] = str(E2B_SCHEMAS)

@@ -12,7 +12,6 @@ from alembic import op
 
 import gateway.store.tables
 
-
 revision = "0004"
 down_revision = "0003"
 branch_labels = None
@@ -30,6 +29,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("channel", sa.String(length=16), nullable=False),
         sa.Column("attempt", sa.Integer(), nullable=False),
+        sa.Column("tries", sa.Integer(), nullable=False),
         sa.Column("message_ref", sa.String(length=512), nullable=True),
         sa.Column("provider_ref", sa.String(length=512), nullable=True),
         sa.Column("inbound_id", sa.String(length=64), nullable=True),
