@@ -12,6 +12,7 @@ $(BIN)/python:
 
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	command -v pdftoppm >/dev/null || apt-get install -y --no-install-recommends poppler-utils
 	touch $(STAMP)
 
 install: $(STAMP)

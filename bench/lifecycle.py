@@ -9,18 +9,24 @@ Prints lifecycles/s (first post to last acceptance) and latency percentiles from
 to dispatch (inbound received_at → submission dispatched_at) and from ACK file to routed
 (the ACK file's modification time → the submission's acked_at).
 
-    python -m bench.lifecycle [--reports 2000] [--concurrency 16]
+``--source web-form`` starts each lifecycle with a web-form JSON report (``/api/v1/intake``,
+a serious case from Germany) instead of a partner's E2B file. Submissions our own checks
+block (reject findings) are counted and shown: they never reach the regulator.
+
+    python -m bench.lifecycle [--reports 2000] [--concurrency 16] [--source e2b|web-form]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import tempfile
 import threading
 import time
 import uuid
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -63,6 +69,27 @@ def report(n: int, run: str) -> bytes:
     return data.replace(b"US-APHARMA-8744554B", f"DE-APHARMA-{run}-{n}".encode())
 
 
+def web_form(n: int, run: str) -> bytes:
+    """A serious web-form report from Germany (its own report id: no duplicate)."""
+    return json.dumps(
+        {
+            "report_id": f"WEB-{run}-{n}",
+            "language": "en",
+            "reporter": {
+                "name": "Dr Example",
+                "email": "reporter@example.org",
+                "qualification": "physician",
+                "country": "DE",
+            },
+            "patient": {"initials": "AB", "age": 54, "sex": "female"},
+            "products": [{"name": "Examplozole", "dose": "20 mg daily", "route": "oral"}],
+            "reactions": [{"description": "hepatitis", "outcome": "recovering"}],
+            "seriousness": ["hospitalisation"],
+            "description": "Admitted with hepatitis two weeks after starting the product.",
+        }
+    ).encode()
+
+
 def pct(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
@@ -70,7 +97,7 @@ def pct(values: list[float], p: float) -> float:
     return data[min(len(data) - 1, int(p / 100 * len(data)))]
 
 
-async def post_all(url: str, bodies: list[bytes], concurrency: int) -> None:
+async def post_all(url: str, bodies: list[bytes], concurrency: int, content_type: str) -> None:
     queue: asyncio.Queue[bytes] = asyncio.Queue()
     for body in bodies:
         queue.put_nowait(body)
@@ -78,7 +105,7 @@ async def post_all(url: str, bodies: list[bytes], concurrency: int) -> None:
     async def worker(client: httpx.AsyncClient) -> None:
         while not queue.empty():
             body = queue.get_nowait()
-            r = await client.post(url, content=body, headers={"Content-Type": "application/xml"})
+            r = await client.post(url, content=body, headers={"Content-Type": content_type})
             if r.status_code != 202:
                 raise SystemExit(f"intake refused a report: {r.status_code} {r.text[:200]}")
 
@@ -98,6 +125,7 @@ def main() -> None:
     parser.add_argument("--reports", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--timeout", type=float, default=600)
+    parser.add_argument("--source", choices=("e2b", "web-form"), default="e2b")
     args = parser.parse_args()
     run = uuid.uuid4().hex[:8]
     with tempfile.TemporaryDirectory(prefix="bench-lifecycle-") as tmp:
@@ -123,24 +151,38 @@ def main() -> None:
         simulator.start()
         engine = build_engine(make_url(f"sqlite:///{data_dir / 'gateway.sqlite3'}"))
         try:
-            bodies = [report(n, run) for n in range(args.reports)]
+            if args.source == "e2b":
+                bodies = [report(n, run) for n in range(args.reports)]
+                url, content_type = info["http_url"] + "/api/v1/intake/e2b", "application/xml"
+            else:
+                bodies = [web_form(n, run) for n in range(args.reports)]
+                url, content_type = info["http_url"] + "/api/v1/intake", "application/json"
             started = time.monotonic()
-            asyncio.run(post_all(info["http_url"] + "/api/v1/intake/e2b", bodies, args.concurrency))
+            asyncio.run(post_all(url, bodies, args.concurrency, content_type))
             posted = time.monotonic() - started
             deadline = started + args.timeout
-            done = 0
+            done = blocked = 0
             while time.monotonic() < deadline:
                 with engine.connect() as conn:
-                    done = conn.execute(
-                        select(func.count())
-                        .select_from(submissions)
-                        .where(submissions.c.status == "accepted")
-                    ).scalar_one()
-                if done >= args.reports:
+                    counts: dict[str, int] = {
+                        str(status): int(n)
+                        for status, n in conn.execute(
+                            select(submissions.c.status, func.count())
+                            .where(submissions.c.status.in_(("accepted", "blocked")))
+                            .group_by(submissions.c.status)
+                        )
+                    }
+                done, blocked = counts.get("accepted", 0), counts.get("blocked", 0)
+                if done + blocked >= args.reports:
                     break
                 time.sleep(0.1)
             elapsed = time.monotonic() - started
+            findings: Counter[str] = Counter()
             with engine.connect() as conn:
+                for errors in conn.execute(
+                    select(submissions.c.errors).where(submissions.c.status == "blocked")
+                ).scalars():
+                    findings.update(errors or ())
                 dispatch = [
                     (r.dispatched_at - r.received_at).total_seconds() * 1000
                     for r in conn.execute(
@@ -163,12 +205,20 @@ def main() -> None:
             proc.terminate()
             proc.wait(30)
             engine.dispose()
-        print(f"lifecycle benchmark: {args.reports} reports, embedded broker, SQLite")
+        load = os.getloadavg()
+        print(
+            f"lifecycle benchmark: {args.reports} {args.source} reports, embedded broker, SQLite"
+            f" (load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}, {os.cpu_count()} cores)"
+        )
         print(f"  posted in {posted:.1f} s ({args.reports / posted:.0f} reports/s accepted)")
         print(
             f"  {done} accepted in {elapsed:.1f} s: {done / elapsed:.1f} full lifecycles/s"
-            + ("" if done >= args.reports else f" (TIMED OUT: {done}/{args.reports})")
+            + ("" if done + blocked >= args.reports else f" (TIMED OUT: {done}/{args.reports})")
         )
+        if blocked:
+            print(f"  {blocked} submissions blocked by our own checks (never sent):")
+            for finding, n in findings.most_common(8):
+                print(f"    {n:6d}  {finding[:160]}")
         print(
             "  receipt → dispatch ms: "
             f"p50 {pct(dispatch, 50):.0f}  p95 {pct(dispatch, 95):.0f}  p99 {pct(dispatch, 99):.0f}"

@@ -219,6 +219,10 @@ class InboundAcceptor:
                 )
             except Exception:  # noqa: BLE001 - each record then fails (or not) on its own
                 results = None
+            except BaseException:  # cancelled (the loop is closing): no sender waits forever
+                for w in (*group, *self._waiting):
+                    w.future.cancel()
+                raise
             if results is None:
                 await self._write_one_by_one(group)
                 continue

@@ -137,9 +137,16 @@ def describe_mail(raw: bytes) -> MailFacts:
     )
 
 
+def _header_block(raw: bytes) -> bytes:
+    """The header section with the blank line that ends it: all the header parser reads of
+    a message (the body would only be split into lines and kept as the payload)."""
+    ends = [i + len(sep) for sep in (b"\r\n\r\n", b"\n\n") if (i := raw.find(sep)) >= 0]
+    return raw[: min(ends)] if ends else raw
+
+
 def _read_headers(raw: bytes) -> dict[str, str]:
     try:
-        parsed: Message = BytesHeaderParser(policy=compat32).parsebytes(raw)
+        parsed: Message = BytesHeaderParser(policy=compat32).parsebytes(_header_block(raw))
     except Exception:  # noqa: BLE001 - malformed mail must be stored, never crash the listener
         return {}
     headers: dict[str, str] = {}

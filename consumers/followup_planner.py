@@ -149,7 +149,7 @@ class FollowUpPlanner:
         )
         if plan is None:
             return
-        contact = reporter_contact(conn, event.case_id)
+        contact = case_contact(conn, event.case_id, icsr)
         if contact is None:
             if not row.valid:
                 triage.open_items(
@@ -191,91 +191,21 @@ class FollowUpPlanner:
         plan: FollowUpPlan,
         ctx: HandlerContext,
     ) -> None:
-        cfg = self.config
-        language = choose_language(_language_hint(icsr), default=cfg.default_language)
-        token = new_reply_token()
-        ref = case_ref(token)
-        rendered = render_request(
-            plan, channel=contact.channel, language=language, case_ref=ref, templates=cfg.templates
-        )
-        request = followup.RequestRow(
-            id=new_id("FU"),
-            case_id=event.case_id,
-            case_version=version,
-            channel=contact.channel,
-            recipient=contact.recipient,
-            our_address=contact.our_address,
-            language=language,
-            questions=tuple(q.value for q in rendered.questions),
-            token=token,
-            subject_tag=subject_tag(ref),
-            status=followup.OPEN,
-            created_at=ctx.now,
-        )
-        followup.insert_request(conn, request)
-        followup.add_messages(
+        opened = open_request(
             conn,
-            [
-                followup.MessageRow(
-                    id=outbound_message_id(request.id, 1),
-                    case_id=event.case_id,
-                    request_id=request.id,
-                    direction="out",
-                    kind="request",
-                    channel=contact.channel,
-                    body=rendered.body,
-                    subject=rendered.subject,
-                    delivery_state="queued",
-                    created_at=ctx.now,
-                    state_at=ctx.now,
-                    attempt=1,
-                    # Our Message-ID is fixed before sending: a reply may beat the send call.
-                    message_ref=new_message_id(cfg.message_domain)
-                    if contact.channel == "EMAIL"
-                    else None,
-                )
-            ],
-        )
-        ctx.emit(self._outbound(request, rendered.subject, rendered.body, attempt=1, now=ctx.now))
-        ctx.audit(
-            AuditEntry(
-                at=ctx.now,
-                actor=ACTOR,
-                action="followup_requested",
-                entity_type="case",
-                entity_id=event.case_id,
-                reason=f"version {version} lacks: "
-                + ", ".join(q.value.replace("_", " ") for q in rendered.questions),
-                detail={
-                    "request_id": request.id,
-                    "channel": contact.channel,
-                    "language": language,
-                    "questions": list(request.questions),
-                    "deferred": [q.value for q in plan.deferred],
-                    "version": version,
-                },
-            )
-        )
-
-    def _outbound(
-        self,
-        request: followup.RequestRow,
-        subject: str | None,
-        body: str,
-        *,
-        attempt: int,
-        now: datetime,
-    ) -> OutboxMessage:
-        return outbound_event(
             self.codec,
-            self.topic_name(Topic.FOLLOWUP_OUTBOUND),
-            request,
-            subject,
-            body,
-            attempt=attempt,
-            now=now,
-            template_sid=self.config.whatsapp_content_sid,
+            self.topic_name,
+            self.config,
+            case_id=event.case_id,
+            version=version,
+            icsr=icsr,
+            contact=contact,
+            plan=plan,
+            now=ctx.now,
+            actor=ACTOR,
         )
+        ctx.emit(opened.event)
+        ctx.audit(opened.audit)
 
 
 def outbound_message_id(request_id: str, attempt: int) -> str:
@@ -314,6 +244,125 @@ def outbound_event(
         },
     )
     return OutboxMessage(event_id=event_id, topic=topic, key=request.case_id.encode(), value=value)
+
+
+def contact_from_icsr(icsr: ICSR, channel: str | None = None) -> Contact | None:
+    """The reporter's address as the case holds it: e-mail, else phone (SMS, or WhatsApp when
+    asked); ``channel`` asks for one channel only."""
+    source = icsr.primary_source_for_regulatory_purposes()
+    if source is None:
+        return None
+    email = source.email if isinstance(source.email, str) and "@" in source.email else None
+    phone = source.telephone if isinstance(source.telephone, str) else None
+    if email is not None and channel in (None, "EMAIL"):
+        return Contact("EMAIL", normalise_address(email), None)
+    if phone is not None and phone.strip() and channel in (None, "SMS", "WHATSAPP"):
+        return Contact(channel or "SMS", normalise_address(phone.strip()), None)
+    return None
+
+
+def case_contact(conn: Connection, case_id: str, icsr: ICSR) -> Contact | None:
+    """Where to ask: the channel the report came from; for a case entered without an inbound
+    message (the case API), the reporter's contact details in the case."""
+    contact = reporter_contact(conn, case_id)
+    if contact is not None:
+        return contact
+    source = conn.execute(select(cases.c.source_inbound_id).where(cases.c.id == case_id)).scalar()
+    return contact_from_icsr(icsr) if source is None else None
+
+
+@dataclass(frozen=True, slots=True)
+class OpenedRequest:
+    request: followup.RequestRow
+    message: followup.MessageRow
+    event: OutboxMessage
+    audit: AuditEntry
+
+
+def open_request(
+    conn: Connection,
+    codec: AvroCodec,
+    topic_name: Callable[[str], str],
+    config: PlannerConfig,
+    *,
+    case_id: str,
+    version: int,
+    icsr: ICSR,
+    contact: Contact,
+    plan: FollowUpPlan,
+    now: datetime,
+    actor: str,
+    language: str | None = None,
+) -> OpenedRequest:
+    """Write a follow-up request of ``plan`` to ``contact`` and its first outbound message
+    (our e-mail Message-ID fixed here, before anything is sent); the follow-up-outbound event
+    for the sender and the audit entry are returned for the caller to write."""
+    language = language or choose_language(_language_hint(icsr), default=config.default_language)
+    token = new_reply_token()
+    ref = case_ref(token)
+    rendered = render_request(
+        plan, channel=contact.channel, language=language, case_ref=ref, templates=config.templates
+    )
+    request = followup.RequestRow(
+        id=new_id("FU"),
+        case_id=case_id,
+        case_version=version,
+        channel=contact.channel,
+        recipient=contact.recipient,
+        our_address=contact.our_address,
+        language=language,
+        questions=tuple(q.value for q in rendered.questions),
+        token=token,
+        subject_tag=subject_tag(ref),
+        status=followup.OPEN,
+        created_at=now,
+    )
+    followup.insert_request(conn, request)
+    message = followup.MessageRow(
+        id=outbound_message_id(request.id, 1),
+        case_id=case_id,
+        request_id=request.id,
+        direction="out",
+        kind="request",
+        channel=contact.channel,
+        body=rendered.body,
+        subject=rendered.subject,
+        delivery_state="queued",
+        created_at=now,
+        state_at=now,
+        attempt=1,
+        # Our Message-ID is fixed before sending: a reply may beat the send call.
+        message_ref=new_message_id(config.message_domain) if contact.channel == "EMAIL" else None,
+    )
+    followup.add_messages(conn, [message])
+    event = outbound_event(
+        codec,
+        topic_name(Topic.FOLLOWUP_OUTBOUND),
+        request,
+        rendered.subject,
+        rendered.body,
+        attempt=1,
+        now=now,
+        template_sid=config.whatsapp_content_sid,
+    )
+    entry = AuditEntry(
+        at=now,
+        actor=actor,
+        action="followup_requested",
+        entity_type="case",
+        entity_id=case_id,
+        reason=f"version {version} lacks: "
+        + ", ".join(q.value.replace("_", " ") for q in rendered.questions),
+        detail={
+            "request_id": request.id,
+            "channel": contact.channel,
+            "language": language,
+            "questions": list(request.questions),
+            "deferred": [q.value for q in plan.deferred],
+            "version": version,
+        },
+    )
+    return OpenedRequest(request=request, message=message, event=event, audit=entry)
 
 
 def followup_planner_consumer(

@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from email import policy
+from email.parser import BytesParser
 
 from sqlalchemy import Connection, select
 
@@ -70,6 +72,18 @@ def decoder(codec: AvroCodec) -> Callable[[bytes], Decoded[FollowUpReply]]:
     return decode
 
 
+def is_automatic_reply(raw: bytes) -> bool:
+    """Headers of an automatic reply: ``Auto-Submitted`` other than ``no`` (RFC 3834), or
+    the marks common autoresponders set (``X-Autoreply``, ``Precedence: auto_reply``)."""
+    head = BytesParser(policy=policy.default).parsebytes(raw, headersonly=True)
+    auto = str(head.get("Auto-Submitted", "")).strip().lower()
+    if auto and auto != "no":
+        return True
+    if head.get("X-Autoreply") or head.get("X-Autorespond"):
+        return True
+    return str(head.get("Precedence", "")).strip().lower() == "auto_reply"
+
+
 def _reply_text(conn: Connection, inbound_id: str) -> str | None:
     r = conn.execute(
         select(
@@ -119,7 +133,7 @@ class ReplyHandler:
         if m.case_id is None or m.request_id is None:
             self._triage(conn, m, "unmatched_reply", "a reply with no case to apply it to", ctx)
             return
-        if m.channel == "EMAIL" and self._bounce(conn, m, ctx):
+        if m.channel == "EMAIL" and (self._bounce(conn, m, ctx) or self._auto_reply(conn, m, ctx)):
             return
         text = _reply_text(conn, m.inbound_id)
         request = followup.request(conn, m.request_id)
@@ -241,6 +255,15 @@ class ReplyHandler:
         if bounce is None:
             return False
         applied = None
+        if bounce.permanent and m.request_id is not None:
+            # The address does not take mail: reminders to it would bounce too.
+            followup.close_request(
+                conn,
+                m.request_id,
+                followup.UNDELIVERABLE,
+                ctx.now,
+                f"the follow-up e-mail bounced ({bounce.status or 'no status'})",
+            )
         if bounce.original_message_id:
             applied = followup.apply_provider_status(
                 conn, bounce.original_message_id, DeliveryState.BOUNCED.value, ctx.now
@@ -267,6 +290,34 @@ class ReplyHandler:
                 entity_id=m.case_id or "",
                 reason="a delivery status notification reported the follow-up as undeliverable",
                 detail={"status": bounce.status, "applied": applied, "request_id": m.request_id},
+            )
+        )
+        return True
+
+    def _auto_reply(self, conn: Connection, m: FollowUpReply, ctx: HandlerContext) -> bool:
+        """An out-of-office or other automatic answer (RFC 3834 ``Auto-Submitted``, and the
+        common non-standard marks): kept in the thread, but not an answer — the request stays
+        open and its reminders go on."""
+        payload = conn.execute(
+            select(inbound_messages.c.payload).where(inbound_messages.c.id == m.inbound_id)
+        ).scalar()
+        if payload is None or not is_automatic_reply(payload):
+            return False
+        conn.execute(
+            followup_messages.update()
+            .where(followup_messages.c.id == f"IN-{m.inbound_id}")
+            .values(kind="auto_reply")
+        )
+        ctx.audit(
+            AuditEntry(
+                at=ctx.now,
+                actor=ACTOR,
+                action="followup_auto_reply",
+                entity_type="case",
+                entity_id=m.case_id or "",
+                reason="an automatic reply (e.g. out of office) is not an answer; "
+                "the request stays open",
+                detail={"request_id": m.request_id, "inbound_id": m.inbound_id},
             )
         )
         return True

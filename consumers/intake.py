@@ -50,6 +50,8 @@ from schemas.topics import Topic
 CONSUMER = "intake"
 #: duplicate-search facts kept per (case, version); a version never changes once written
 _FACTS_CACHE_SIZE = 20_000
+#: most earlier cases a new case is scored against for likely duplicates
+_CANDIDATES = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,24 +346,7 @@ class IntakeHandler:
                 # cases sharing a key with this one need not load and parse its ICSR.
                 # Should the transaction roll back, the entry names a case id never stored.
                 self._facts[(new.case_id, new.rows.cases[0]["current_version"])] = new.stored_facts
-        # Candidates of each new case: what the store held once its own record was written.
-        # One query first finds the keys that more than one case shares: a case none of whose
-        # keys is shared has no candidate, and needs no query of its own (most cases).
-        shared = cases.shared_keys(conn, sorted({k[:300] for k in in_batch}))
-        later: set[str] = set(keys)
-        candidates: list[list[str]] = []
-        for _iid, written, _items in records:
-            later.difference_update(n.case_id for n in written)
-            for new in written:
-                if not any(k[:300] in shared for k in new.blocking):
-                    candidates.append([])
-                    continue
-                hidden = {c for k in new.blocking for c in in_batch.get(k[:300], ()) if c in later}
-                candidates.append(
-                    cases.latest_cases_with_keys(
-                        conn, sorted(new.blocking), exclude=new.case_id, limit=50, hidden=hidden
-                    )
-                )
+        candidates = self._candidates(conn, records, in_batch, set(keys))
         facts = self._candidate_facts(conn, {c for ids in candidates for c in ids})
         self._trim_facts()
         position = 0
@@ -392,6 +377,46 @@ class IntakeHandler:
         if documents:
             bulk_insert(conn, source_documents, documents, ignore_conflicts=True)
         triage.open_items(conn, triage_items)
+
+    @staticmethod
+    def _candidates(
+        conn: Connection,
+        records: Sequence[tuple[str, Sequence[NewCase], object]],
+        in_batch: dict[str, set[str]],
+        written: set[str],
+    ) -> list[list[str]]:
+        """Candidates of each new case, in order: the ``_CANDIDATES`` highest case ids sharing
+        a blocking key with it, as the store held them once its own record was written (the
+        cases of later records of the batch are not seen), ascending.
+
+        One query for the whole batch: per key, the highest ``_CANDIDATES + n + 1`` case ids,
+        ``n`` being the batch's cases under that key. That is enough: of the cases ranked
+        above a candidate under one of its keys, fewer than ``_CANDIDATES`` are candidates
+        themselves, and the others are the case itself or later cases of the batch."""
+        blocking = {
+            k[:300] for _iid, new_cases, _items in records for n in new_cases for k in n.blocking
+        }
+        ranked = cases.latest_cases_by_key(
+            conn, {k: _CANDIDATES + len(in_batch.get(k, ())) + 1 for k in blocking}
+        )
+        later = set(written)
+        out: list[list[str]] = []
+        for _iid, new_cases, _items in records:
+            later.difference_update(n.case_id for n in new_cases)
+            for new in new_cases:
+                keys = [k[:300] for k in new.blocking]
+                # A case none of whose keys another case shares has no candidate (most cases).
+                if not any(len(ranked.get(k, ())) > 1 for k in keys):
+                    out.append([])
+                    continue
+                found = {
+                    c
+                    for k in keys
+                    for c in ranked.get(k, ())
+                    if c != new.case_id and c not in later
+                }
+                out.append(sorted(found)[-_CANDIDATES:])
+        return out
 
     def _potential_duplicates(
         self, new: NewCase, candidates: Sequence[CaseFacts], now: datetime, inbound_id: str

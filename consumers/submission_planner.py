@@ -39,7 +39,7 @@ from gateway.logs import get_logger
 from gateway.store import submissions as store
 from gateway.store import triage
 from gateway.store.audit import AuditEntry
-from gateway.store.case_updates import case_row, current_icsr
+from gateway.store.case_updates import case_row
 from gateway.store.triage import TriageItem
 from producers.submission_events import submission_event
 from schemas.avro import AvroCodec, SchemaName
@@ -176,7 +176,7 @@ class SubmissionPlanner:
             if not self._auto_submit and row.state in _BEFORE_QC:
                 continue
             version = min(m.version, row.current_version)
-            icsr = current_icsr(conn, m.case_id, version)
+            icsr = store.version_icsr(conn, m.case_id, version)
             snapshot = snapshot_of(
                 m.case_id,
                 version,

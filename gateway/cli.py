@@ -15,8 +15,11 @@ from rich.console import Console
 from rich.table import Table
 
 from gateway import __version__
+from gateway.cli_cases import cases_app
 from gateway.cli_e2b import e2b_app
+from gateway.cli_exports import register_export
 from gateway.cli_submissions import submissions_app
+from gateway.cli_users import tokens_app, users_app
 from gateway.errors import ConfigurationError, GatewayError
 from gateway.logs import configure_logging
 from gateway.settings import Settings, load_settings
@@ -33,6 +36,10 @@ app.add_typer(dlq_app, name="dlq")
 app.add_typer(db_app, name="db")
 app.add_typer(e2b_app, name="e2b")
 app.add_typer(submissions_app, name="submissions")
+app.add_typer(users_app, name="users")
+app.add_typer(tokens_app, name="tokens")
+app.add_typer(cases_app, name="case")
+register_export(cases_app)
 
 err = Console(stderr=True)
 out = Console()
@@ -108,22 +115,20 @@ def demo(
         bool, typer.Option("--exit", help="Stop the gateway when the demo report is through.")
     ] = False,
 ) -> None:
-    """Start the gateway and send one invented report through it, showing every step.
+    """Start the gateway and take one invented report through its whole life, showing every
+    step: intake, follow-up and the reporter's reply, E2B submission and the regulator's ACK.
 
-    Without a configured catalogue or MedDRA, the demo uses the example catalogue and the
-    invented test dictionary shipped in the repository (their codes are not MedDRA's).
+    Settings left unset are chosen for the demo: the example catalogue and the invented test
+    dictionary shipped in the repository (their codes are not MedDRA's), a EudraVigilance-like
+    folder destination under the data dir answered by the built-in regulator simulator, and
+    submission after quality check (the demo plays the case processor).
     """
-    settings = _settings(config)
-    repo = Path(__file__).resolve().parents[1]
-    demo_defaults: dict[str, Path] = {}
-    if settings.catalogue_file is None and (repo / "examples" / "catalogue.json").exists():
-        demo_defaults["catalogue_file"] = repo / "examples" / "catalogue.json"
-    if settings.meddra_dir is None and (repo / "tests" / "data" / "meddra").exists():
-        demo_defaults["meddra_dir"] = repo / "tests" / "data" / "meddra"
-    if demo_defaults:
-        settings = settings.model_copy(update=demo_defaults)
-        for name, path in demo_defaults.items():
-            err.print(f"[dim]demo: {name} = {path} (example data, invented codes)[/dim]")
+    from gateway.demo_data import demo_settings
+
+    chosen = demo_settings(_settings(config), Path(__file__).resolve().parents[1])
+    settings = chosen.settings
+    for note in chosen.notes:
+        err.print(f"[dim]{note}[/dim]", highlight=False)
     configure_logging("WARNING", settings.log_format)
     try:
         asyncio.run(_serve(settings, demo=True, exit_after_demo=exit_after))

@@ -32,7 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 from gateway.errors import ConfigurationError, GatewayError
 from gateway.logs import get_logger
@@ -138,11 +138,16 @@ class _Peek:
     receiver: str | None
 
 
-def _peek(data: bytes, max_bytes: int) -> _Peek:
-    """Read the header (format, batch number, sender, receiver) without validating."""
+def _load(data: bytes, max_bytes: int) -> Any | None:
     try:
-        root = load_xml(data, max_bytes=max_bytes, expected_roots=(R3_ROOT, R2_ROOT))
+        return load_xml(data, max_bytes=max_bytes, expected_roots=(R3_ROOT, R2_ROOT))
     except XMLLoadError:
+        return None
+
+
+def _peek(root: Any | None) -> _Peek:
+    """Read the header (format, batch number, sender, receiver) without validating."""
+    if root is None:
         return _Peek(None, None, None, None)
     if root.tag == R2_ROOT:
         header = root.find("ichicsrmessageheader")
@@ -315,7 +320,9 @@ class RegulatorSimulator:
         now = self._clock()
         # The header is read separately only when needed: to learn the addressee, or the
         # batch number of a file the receiving check refused before reading its header.
-        peek = None if self.receiver_id else _peek(data, self.max_bytes)
+        # One parse serves the header and the receiving check (a batch may hold many ICSRs).
+        root = _load(data, self.max_bytes)
+        peek = None if self.receiver_id else _peek(root)
         our_id = self.receiver_id or (peek.receiver if peek else None) or _UNKNOWN
         self._acks += 1
         ack_id = f"ACK-{_safe(our_id)}-{self._run}-{self._acks:06d}"
@@ -328,10 +335,12 @@ class RegulatorSimulator:
             ack_message_id=ack_id,
             created=now,
             r2_dtd=self.r2_dtd,
+            # receive() loads with the default limit: a file over it must fail there as before
+            root=root if len(data) <= DEFAULT_MAX_BYTES else None,
         )
         ack = load_ack(result.ack_bytes)
         if _batch_number(ack) == _UNKNOWN:
-            ack = self._readdress(ack, peek or _peek(data, self.max_bytes))
+            ack = self._readdress(ack, peek or _peek(root))
         if _batch_number(ack) == _UNKNOWN:
             text = ack.text if isinstance(ack, R3Ack) else ack.acknowledgment.parsing_error_message
             return f"batch number unreadable: {text}"

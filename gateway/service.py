@@ -19,6 +19,7 @@ from channels.regulator_transport.ack_inbox import AckInboxWatcher
 from consumers.runner import ConsumerRunner
 from gateway.api.acks import acks_router
 from gateway.api.app import create_app
+from gateway.api.icsr import CaseApiContext
 from gateway.bootstrap import Components, build_components
 from gateway.clock import utcnow
 from gateway.errors import ConfigurationError, GatewayError
@@ -210,7 +211,12 @@ class Gateway:
     async def _start_http(self, sock: socket.socket) -> None:
         assert self.components is not None
         app = create_app(
-            self.readiness, acceptor=self.components.http_acceptor(), settings=self.settings
+            self.readiness,
+            acceptor=self.components.http_acceptor(),
+            settings=self.settings,
+            store=self.components.store,
+            destinations=[d.id for d in self.components.submissions.destinations if d.enabled],
+            case_api=CaseApiContext.from_components(self.components, self._wake_relay),
         )
         if self.components.submissions.enabled:
             wiring = self.components.submissions
@@ -224,6 +230,11 @@ class Gateway:
         self.http_url = f"http://{host}:{port}"
         while not self._server.started:  # noqa: ASYNC110 - uvicorn exposes only a flag
             await asyncio.sleep(0.01)
+
+    def _wake_relay(self) -> None:
+        """After the case API wrote events: publish them now rather than at the next poll."""
+        if self.relay is not None:
+            self.relay.wake()
 
     def _write_runtime_file(self) -> None:
         self.runtime_file.write_text(

@@ -44,7 +44,6 @@ from channels.regulator_transport import (
 from gateway.clock import utcnow
 from gateway.domain.icsr import ICSR
 from gateway.domain.lifecycle import CaseState
-from gateway.domain.serialization import load
 from gateway.domain.submissions.destinations import Destination
 from gateway.domain.submissions.kinds import SubmissionKind
 from gateway.domain.submissions.monitor import ack_deadline
@@ -57,7 +56,7 @@ from gateway.store.audit import AuditEntry
 from gateway.store.case_updates import CaseWriter
 from gateway.store.engine import Store
 from gateway.store.outbox import OutboxMessage
-from gateway.store.tables import case_versions, submissions
+from gateway.store.tables import submissions
 from gateway.store.triage import TriageItem
 from producers import e2b_outbound as e2b
 from producers.case_state import move_case
@@ -176,7 +175,7 @@ class Dispatcher:
                 if not due:
                     return None
                 chosen = _one_per_case(due, destination.max_batch_size)
-                icsrs = _icsrs(conn, [(s.case_id, s.case_version) for s in chosen])
+                icsrs = store.version_icsrs(conn, [(s.case_id, s.case_version) for s in chosen])
             now = self._clock()
             items = [self._item(s, icsrs[(s.case_id, s.case_version)]) for s in chosen]
             batch_number = f"{destination.batch_sender}-{new_id()}"[:100]
@@ -685,20 +684,3 @@ def _one_per_case(due: Sequence[store.SubmissionRow], limit: int) -> list[store.
             chosen.append(s)
     order = {s.id: n for n, s in enumerate(due)}
     return sorted(chosen, key=lambda s: order[s.id])[:limit]
-
-
-def _icsrs(conn: Connection, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], ICSR]:
-    out: dict[tuple[str, int], ICSR] = {}
-    wanted = sorted(set(keys))
-    for start in range(0, len(wanted), 200):
-        chunk = wanted[start : start + 200]
-        rows = conn.execute(
-            select(case_versions.c.case_id, case_versions.c.number, case_versions.c.icsr).where(
-                case_versions.c.case_id.in_({c for c, _ in chunk})
-            )
-        )
-        chosen = set(chunk)
-        for r in rows:
-            if (r.case_id, r.number) in chosen:
-                out[(r.case_id, r.number)] = load(ICSR, r.icsr)
-    return out

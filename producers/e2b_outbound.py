@@ -235,7 +235,12 @@ def check(
             blocked[item.submission_id] = rejects + batch_rejects
         else:
             sendable.append(item)
-    return Checked(sendable=tuple(sendable), blocked=blocked, batch_findings=tuple(batch_level))
+    return Checked(
+        sendable=tuple(sendable),
+        blocked=blocked,
+        batch_findings=tuple(batch_level),
+        root=root,
+    )
 
 
 def encode(

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from datetime import datetime
+
+from sqlalchemy import Connection
 
 from gateway.clock import utcnow
 from gateway.errors import TransientError
@@ -33,6 +36,8 @@ class OutboxRelay:
         self._poll = poll_interval_s
         self._wake = asyncio.Event()
         self._stopping = False
+        #: pending rows read with the last marking, published next without another read
+        self._next: list[outbox.PendingMessage] | None = None
         self.published_total = 0
 
     def wake(self) -> None:
@@ -41,29 +46,40 @@ class OutboxRelay:
 
     async def flush_once(self) -> int:
         """Publish one batch of pending rows; return how many were published."""
-        pending = await self._store.read(outbox.pending, self._batch_size)
+        pending, self._next = self._next, None
+        if not pending:
+            pending = await self._store.read(outbox.pending, self._batch_size)
         if not pending:
             return 0
         await self._publisher.publish([p.message for p in pending])
-        await self._store.run(outbox.mark_published, [p.id for p in pending], utcnow())
+        # The marking transaction also reads what is pending now: under load, one thread
+        # hop and one transaction per batch rather than two.
+        self._next = await self._store.run(self._mark_and_read, [p.id for p in pending], utcnow())
         self.published_total += len(pending)
         return len(pending)
+
+    def _mark_and_read(
+        self, conn: Connection, ids: list[int], at: datetime
+    ) -> list[outbox.PendingMessage]:
+        outbox.mark_published(conn, ids, at)
+        return outbox.pending(conn, self._batch_size)
 
     async def run(self) -> None:
         backoff = self._poll
         while not self._stopping:
+            # Cleared before the pass, not after: a wake-up during it means another pass.
+            self._wake.clear()
             try:
                 published = await self.flush_once()
                 backoff = self._poll
             except TransientError as exc:
                 log.warning("outbox relay will retry", error=str(exc), retry_in_s=backoff)
-                published = 0
+                self._next = None
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
                 continue
-            if published >= self._batch_size:
+            if published and self._next:
                 continue  # more is waiting
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._poll)
 

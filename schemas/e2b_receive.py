@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from gateway.errors import DecodeError
 from schemas.e2b_ack import (
@@ -99,14 +99,16 @@ def receive_r3(
     our_id: str,
     ack_message_id: str,
     created: datetime,
+    root: Any | None = None,
 ) -> ReceiveResult:
     """Validate a received ``MCCI_IN200100UV01`` file and build its R3 acknowledgement.
 
     ``our_id`` is our receiver identifier (the ACK's sender; N.1.4 must name it);
     ``ack_message_id`` is ACK.M.1; ``created`` (timezone-aware) is ACK.M.4. Never raises for
-    bad input bytes: they yield an AR acknowledgement.
+    bad input bytes: they yield an AR acknowledgement. ``root``: ``data`` already loaded (see
+    :func:`~schemas.e2b_rules.validate.inspect_file`).
     """
-    inspection = inspect_file(data, profile, schemas_dir=schemas_dir, today=today)
+    inspection = inspect_file(data, profile, schemas_dir=schemas_dir, today=today, root=root)
     report = inspection.report
     header = inspection.header
     findings = list(report.findings)
@@ -164,18 +166,21 @@ def receive(
     ack_message_id: str,
     created: datetime,
     r2_dtd: Path | None = None,
+    root: Any | None = None,
 ) -> ReceiveResult:
     """Receive an E2B file of either format, dispatching on its root element.
 
     E2B(R3) (``MCCI_IN200100UV01``) goes to :func:`receive_r3` and is answered with an R3
     ACK; E2B(R2) (``ichicsr``) to :func:`schemas.e2b_receive_r2.receive_r2`, answered with an
     ``ichicsrack`` (checked against ``r2_dtd`` when given). Bytes that cannot be loaded at all
-    are answered as R3 (AR acknowledgement).
+    are answered as R3 (AR acknowledgement). ``root``: ``data`` as the caller already loaded
+    it with :func:`load_xml` and the default limits, saving a second parse of a large file.
     """
-    try:
-        root = load_xml(data, expected_roots=(R3_ROOT, R2_ROOT))
-    except XMLLoadError:
-        root = None
+    if root is None:
+        try:
+            root = load_xml(data, expected_roots=(R3_ROOT, R2_ROOT))
+        except XMLLoadError:
+            root = None
     if root is not None and root.tag == R2_ROOT:
         from schemas.e2b_receive_r2 import receive_r2
 
@@ -199,4 +204,5 @@ def receive(
         our_id=our_id,
         ack_message_id=ack_message_id,
         created=created,
+        root=root,
     )

@@ -24,6 +24,8 @@ from gateway.domain.codes import (
 from gateway.domain.drug import Dosage, Drug, Indication
 from gateway.domain.icsr import ICSR
 from gateway.domain.narrative import Narrative
+from gateway.domain.normaliser.language import ISO_639_2, detect_language
+from gateway.domain.normaliser.text import Doc
 from gateway.domain.partial_date import DatePrecision, PartialDate
 from gateway.domain.patient import Patient
 from gateway.domain.reaction import Reaction, Seriousness
@@ -54,6 +56,19 @@ _SERIOUSNESS = {
     "congenital_anomaly": SeriousnessCriterion.CONGENITAL_ANOMALY,
     "other_medically_important": SeriousnessCriterion.OTHER_MEDICALLY_IMPORTANT,
 }
+
+
+#: ISO 639-1 -> ISO 639-2 (E.i.1.1b) for the languages of the EEA and a few more; a form
+#: may also send the alpha-3 code itself
+_ISO_639_2 = {
+    **ISO_639_2,
+    "bg": "bul", "cs": "ces", "da": "dan", "de": "deu", "el": "ell", "et": "est",
+    "fi": "fin", "fr": "fra", "ga": "gle", "hr": "hrv", "hu": "hun", "is": "isl",
+    "it": "ita", "lt": "lit", "lv": "lav", "mt": "mlt", "nl": "nld", "no": "nor",
+    "pl": "pol", "pt": "por", "ro": "ron", "sk": "slk", "sl": "slv", "sv": "swe",
+    "ca": "cat", "eu": "eus", "gl": "glg", "ja": "jpn", "zh": "zho", "ru": "rus",
+    "tr": "tur", "ar": "ara",
+}  # fmt: skip
 
 
 class _Strict(BaseModel):
@@ -146,7 +161,23 @@ def _day(value: date | None) -> PartialDate | None:
     return PartialDate.from_date(value, DatePrecision.DAY) if value else None
 
 
+def _language(form: WebForm) -> str | None:
+    """E.i.1.1b of the reporter's words: the form's language as ISO 639-2 (alpha-3), else
+    English or Spanish as detected in the text (a receiver rejects E.i.1.1a without it)."""
+    if form.language:
+        code = form.language.lower()
+        if len(code) == 3 and code.isalpha():
+            return code
+        if code in _ISO_639_2:
+            return _ISO_639_2[code]
+    text = "\n".join([*(r.description for r in form.reactions), form.description or ""])
+    if not text.strip():
+        return None
+    return ISO_639_2[detect_language(Doc(text)).value]
+
+
 def icsr_from_web_form(form: WebForm) -> ICSR:
+    language = _language(form)
     seriousness = Seriousness.of(*(_SERIOUSNESS[s] for s in form.seriousness))
     name = (form.reporter.name or "").split()
     reporter = PrimarySource(
@@ -174,6 +205,7 @@ def icsr_from_web_form(form: WebForm) -> ICSR:
         Reaction(
             id=f"reaction-{n + 1}",
             verbatim_native=r.description,
+            verbatim_language=language,
             start=_day(r.start_date),
             outcome=_OUTCOME[r.outcome] if r.outcome else None,
             seriousness=seriousness,

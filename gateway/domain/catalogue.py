@@ -105,6 +105,8 @@ class Product:
     #: expected events (reference safety information), as verbatim or MedDRA PT names
     listed_events: tuple[str, ...] = ()
     authorisation_numbers: tuple[str, ...] = ()
+    #: G.k.3.2, the country (or EU) that granted the authorisation numbers
+    authorisation_country: str | None = None
     authorisation_holder: str | None = None
     routes: tuple[str, ...] = ()
     dose_forms: tuple[str, ...] = ()
@@ -129,6 +131,13 @@ class Product:
             if base != name:
                 yield base, NameKind.SUBSTANCE
 
+    def authorisation(self) -> tuple[str | None, str | None]:
+        """G.k.3.1 and G.k.3.2 for a drug of this product: both or neither, since a receiver
+        rejects a number without its country (ICH.G.k.3.2.conditional)."""
+        if self.authorisation_numbers and self.authorisation_country:
+            return self.authorisation_numbers[0], self.authorisation_country
+        return None, None
+
     def lists_event(self, term: str) -> bool:
         """True when ``term`` is among the listed (expected) events, ignoring case."""
         wanted = fold(term).strip()
@@ -149,6 +158,8 @@ class Product:
         }
         if self.authorisation_holder is not None:
             record["authorisation_holder"] = self.authorisation_holder
+        if self.authorisation_country is not None:
+            record["authorisation_country"] = self.authorisation_country
         return record
 
 
@@ -294,6 +305,8 @@ class ProductCatalogue:
                     "active_substances": list(substances),
                     "synonyms": [generic] if generic and fold(generic) != fold(brand) else [],
                     "authorisation_numbers": [],
+                    # openFDA labels carry FDA application numbers (NDA, ANDA, BLA)
+                    "authorisation_country": "US",
                     "authorisation_holder": record.get("manufacturer_name") or None,
                     "routes": [],
                     "dose_forms": [],
@@ -424,6 +437,11 @@ def _product_from_record(record: Mapping[str, Any]) -> Product:
         own_product=bool(record.get("own_product", False)),
         listed_events=_as_tuple(record.get("listed_events")),
         authorisation_numbers=_as_tuple(record.get("authorisation_numbers")),
+        authorisation_country=(
+            str(record["authorisation_country"]).strip().upper()
+            if record.get("authorisation_country")
+            else None
+        ),
         authorisation_holder=(
             str(record["authorisation_holder"]) if record.get("authorisation_holder") else None
         ),

@@ -124,9 +124,11 @@ class CaseWriter:
         row = case_row(conn, case_id, for_update=True)
         if row is None:
             raise InvalidMessageError(f"case {case_id} does not exist")
-        if row.state.is_terminal or row.state is CaseState.CLOSED:
-            raise LifecycleError(f"case {case_id} is {row.state.name}: it takes no revisions")
         to = state or row.state
+        # A closed case takes no new content, except the version that nullifies it.
+        closed = row.state is CaseState.CLOSED and to is not CaseState.NULLIFIED
+        if row.state.is_terminal or closed:
+            raise LifecycleError(f"case {case_id} is {row.state.name}: it takes no revisions")
         if to is not row.state:
             assert_transition(row.state, to)
         provenance = Provenance(

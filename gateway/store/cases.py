@@ -188,6 +188,37 @@ def latest_cases_with_keys(
     return sorted(found)[-limit:]
 
 
+def latest_cases_by_key(conn: Connection, limits: Mapping[str, int]) -> dict[str, list[str]]:
+    """For each key, the ``limits[key]`` highest case ids indexed under it, highest first
+    (keys with no case are left out). One query per distinct limit (and 500 keys), however
+    many keys: the selection per key is done in SQL, not by reading every case under it."""
+    by_limit: dict[int, list[str]] = {}
+    for key, limit in limits.items():
+        by_limit.setdefault(limit, []).append(key[:300])
+    found: dict[str, list[str]] = {}
+    for limit, keys in sorted(by_limit.items()):
+        keys.sort()
+        for start in range(0, len(keys), 500):
+            rank = (
+                func.row_number()
+                .over(partition_by=case_keys.c.key, order_by=case_keys.c.case_id.desc())
+                .label("rank")
+            )
+            ranked = (
+                select(case_keys.c.key, case_keys.c.case_id, rank)
+                .where(case_keys.c.key.in_(keys[start : start + 500]))
+                .subquery()
+            )
+            rows = conn.execute(
+                select(ranked.c.key, ranked.c.case_id)
+                .where(ranked.c.rank <= limit)
+                .order_by(ranked.c.key, ranked.c.rank)
+            )
+            for key, case_id in rows:
+                found.setdefault(key, []).append(case_id)
+    return found
+
+
 def current_versions(conn: Connection, case_ids: Iterable[str]) -> dict[str, int]:
     """The current version number of each case (no ICSR is read)."""
     ids = list(case_ids)

@@ -22,6 +22,7 @@ OPEN = "open"
 ANSWERED = "answered"
 EXHAUSTED = "exhausted"
 OPTED_OUT = "opted_out"
+UNDELIVERABLE = "undeliverable"  # the reporter's address refused our message
 _STATES = frozenset(s.value for s in DeliveryState)
 
 

@@ -8,6 +8,8 @@ finds what may be in flight. An ACK row keeps each acknowledgement as received.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -15,10 +17,13 @@ from typing import Any, Final
 
 from sqlalchemy import Connection, and_, bindparam, func, or_, select, tuple_, update
 
+from gateway.domain.icsr import ICSR
+from gateway.domain.serialization import load
 from gateway.domain.submissions.kinds import SubmissionStatus
 from gateway.ids import new_id
+from gateway.store.case_updates import current_icsr
 from gateway.store.sql import bulk_insert, insert_ignoring_conflicts
-from gateway.store.tables import acks, submissions, transmissions
+from gateway.store.tables import acks, case_versions, submissions, transmissions
 
 # -- submission statuses (the domain's SubmissionStatus values, plus BUILT)
 PLANNED: Final = SubmissionStatus.PLANNED.value  # due to be built and sent
@@ -221,10 +226,23 @@ def planned_destinations(conn: Connection) -> list[str]:
 
 
 def update_many(conn: Connection, changes: Mapping[str, Mapping[str, Any]]) -> None:
-    """Apply per-submission column changes (id → {column: value})."""
+    """Apply per-submission column changes (id → {column: value}).
+
+    Changes naming the same columns go as one executemany of one statement: a batch of a
+    hundred ICSRs is not a hundred statements to build and compile."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for sub_id, values in changes.items():
         if values:
-            conn.execute(update(submissions).where(submissions.c.id == sub_id).values(**values))
+            params = {f"v_{k}": v for k, v in values.items()}
+            params["k_id"] = sub_id
+            groups.setdefault(tuple(sorted(values)), []).append(params)
+    for columns, rows in groups.items():
+        stmt = (
+            update(submissions)
+            .where(submissions.c.id == bindparam("k_id"))
+            .values({c: bindparam(f"v_{c}", type_=submissions.c[c].type) for c in columns})
+        )
+        conn.execute(stmt, rows)
 
 
 def set_status(
@@ -432,3 +450,67 @@ def ack_rows(conn: Connection, batch_number: str | None = None) -> list[dict[str
     if batch_number is not None:
         q = q.where(acks.c.batch_number == batch_number)
     return [dict(r._mapping) for r in conn.execute(q)]
+
+
+# -- case versions as submitted ------------------------------------------------------------
+class _IcsrCache:
+    """Decoded ICSRs of case versions, most recent first out. A stored case version never
+    changes (a revision is a new number), so the ICSR the planner decoded is the one the
+    dispatcher sends moments later: decoding it once saves the larger part of the work."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[tuple[str, int], ICSR] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, int]) -> ICSR | None:
+        with self._lock:
+            icsr = self._items.get(key)
+            if icsr is not None:
+                self._items.move_to_end(key)
+            return icsr
+
+    def put(self, key: tuple[str, int], icsr: ICSR) -> None:
+        with self._lock:
+            self._items[key] = icsr
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+
+_ICSRS: Final = _IcsrCache(1024)
+
+
+def version_icsr(conn: Connection, case_id: str, number: int) -> ICSR:
+    """The ICSR of one case version (as ``current_icsr``: raises when there is none)."""
+    icsr = _ICSRS.get((case_id, number))
+    if icsr is None:
+        icsr = current_icsr(conn, case_id, number)
+        _ICSRS.put((case_id, number), icsr)
+    return icsr
+
+
+def version_icsrs(conn: Connection, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], ICSR]:
+    """The ICSRs of the case versions ``keys`` that exist, by (case id, version number)."""
+    out: dict[tuple[str, int], ICSR] = {}
+    missing: list[tuple[str, int]] = []
+    for key in sorted(set(keys)):
+        icsr = _ICSRS.get(key)
+        if icsr is None:
+            missing.append(key)
+        else:
+            out[key] = icsr
+    for start in range(0, len(missing), 200):
+        chunk = missing[start : start + 200]
+        rows = conn.execute(
+            select(case_versions.c.case_id, case_versions.c.number, case_versions.c.icsr).where(
+                case_versions.c.case_id.in_({c for c, _ in chunk})
+            )
+        )
+        chosen = set(chunk)
+        for r in rows:
+            key = (r.case_id, r.number)
+            if key in chosen:
+                out[key] = load(ICSR, r.icsr)
+                _ICSRS.put(key, out[key])
+    return out

@@ -420,3 +420,126 @@ acks = Table(
     Index(None, "batch_number"),
     Index(None, "sha256"),
 )
+
+
+# -- case API ---------------------------------------------------------------------------------
+# People and their API tokens (secrets kept only as hashes), and what the case API keeps on the
+# case row: the soft delete, the duplicate decision, and a folded search text refreshed from
+# the current version before each search (see gateway.store.case_queries).
+api_users = Table(
+    "api_users",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("username", String(128), nullable=False, unique=True),
+    Column("password_hash", String(255), nullable=False),  # scrypt$n$r$p$salt$hash
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("disabled_at", UTCDateTime()),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("user_id", String(64), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("token_sha256", String(64), nullable=False, unique=True),
+    Column("scopes", JSON, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime()),
+    Column("revoked_at", UTCDateTime()),
+    Index(None, "user_id"),
+)
+
+for _column in (
+    Column("deleted_at", UTCDateTime()),
+    Column("deleted_by", String(128)),
+    Column("deleted_reason", Text),
+    Column("duplicate_decision", String(16)),  # unique | duplicate
+    Column("duplicate_of", String(64)),  # the master case of a duplicate
+    Column("duplicate_decided_at", UTCDateTime()),
+    Column("duplicate_decided_by", String(128)),
+    Column("search_text", Text),
+    Column("search_version", Integer),  # the version search_text was built from
+):
+    cases.append_column(_column)
+
+
+# -- causality, QC, closure -------------------------------------------------------------------
+# The company's causality assessments, one row per (case version, drug, reaction, method): the
+# case version carries the result in G.k.9.i.2.r; the rows keep the answers, score and
+# rationale, and a revision after follow-up points at the row it supersedes.
+causality_assessments = Table(
+    "causality_assessments",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("case_id", String(64), nullable=False),
+    Column("case_version", Integer, nullable=False),  # the version that carries the result
+    Column("drug_id", String(64), nullable=False),
+    Column("reaction_id", String(64), nullable=False),
+    Column("method", String(16), nullable=False),  # WHO-UMC | Naranjo
+    Column("source", String(60), nullable=False),  # G.k.9.i.2.r.1
+    Column("result", String(60), nullable=False),  # G.k.9.i.2.r.3, the category
+    Column("score", Integer),  # Naranjo total
+    Column("answers", JSON, nullable=False),  # WHO-UMC criteria or the ten Naranjo answers
+    Column("basis", JSON, nullable=False),  # the computed reasoning, in words
+    Column("rationale", Text, nullable=False),  # the assessor's own words
+    Column("supersedes", String(64)),  # the previous assessment of the same pair and method
+    Column("assessed_by", String(128), nullable=False),
+    Column("assessed_at", UTCDateTime(), nullable=False),
+    Index(None, "case_id", "drug_id", "reaction_id"),
+)
+
+# Each automated quality check of a case version, with every checklist item as it came out.
+qc_runs = Table(
+    "qc_runs",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("case_id", String(64), nullable=False),
+    Column("case_version", Integer, nullable=False),
+    Column("run_at", UTCDateTime(), nullable=False),
+    Column("run_by", String(128), nullable=False),
+    Column("passed", Boolean, nullable=False),  # no blocking failure
+    Column("blocking_failures", Integer, nullable=False),
+    Column("warnings", Integer, nullable=False),
+    Column("meddra_version", String(16)),
+    Column("items", JSON, nullable=False),
+    Index(None, "case_id", "case_version"),
+)
+
+# A person's QC sign-off of a version, after a run; an override reason when a blocking check
+# failed.
+qc_signoffs = Table(
+    "qc_signoffs",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("case_id", String(64), nullable=False),
+    Column("case_version", Integer, nullable=False),
+    Column("qc_run_id", String(64), nullable=False),
+    Column("signed_by", String(128), nullable=False),
+    Column("signed_at", UTCDateTime(), nullable=False),
+    Column("comment", Text),
+    Column("override_reason", Text),
+    Column("state_before", String(32), nullable=False),
+    Column("state_after", String(32), nullable=False),
+    Index(None, "case_id"),
+)
+
+# Every closure of a case: reason from the closed list, rationale, who and when. Reopening is
+# a state move of the case (audited); the closure row stays as it was written.
+case_closures = Table(
+    "case_closures",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("case_id", String(64), nullable=False),
+    Column("case_version", Integer, nullable=False),
+    Column("reason", String(32), nullable=False),
+    Column("rationale", Text, nullable=False),
+    Column("duplicate_of", String(64)),
+    Column("open_submissions_reason", Text),
+    Column("open_submissions", JSON, nullable=False),
+    Column("followups_stopped", JSON, nullable=False),
+    Column("state_before", String(32), nullable=False),
+    Column("closed_by", String(128), nullable=False),
+    Column("closed_at", UTCDateTime(), nullable=False),
+    Index(None, "case_id"),
+)

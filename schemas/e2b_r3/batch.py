@@ -56,18 +56,21 @@ def _id(el: Element | None, root: str, where: str) -> str:
 
 def parse_batch(root: Element | bytes) -> R3Batch:
     """Read an ICSR batch. ``root`` is a parsed element (from the safe loader) or bytes."""
+    # a tree parsed here is ours alone, so kept fragments may be written when first read
+    deferred = False
     if isinstance(root, bytes):
         root = etree.fromstring(root, _PARSER)
+        deferred = True
     if root.tag != _BATCH:
         raise E2BR3Error(f"not an E2B(R3) ICSR batch: <{root.tag}>")
     fields: dict[str, object] = {}
     messages: list[R3Message] = []
-    extras = Extras()
+    extras = Extras(deferred=deferred)
     children = root.getchildren()
     for child in children:
         tag = child.tag
         if tag == _MESSAGE:
-            messages.append(_parse_message(child))
+            messages.append(_parse_message(child, deferred))
         elif tag == ID:
             fields["batch_id"] = _id(child, oids.BATCH_ID, "N.1.2")
         elif tag == CREATION_TIME:
@@ -90,9 +93,9 @@ def parse_batch(root: Element | bytes) -> R3Batch:
         raise E2BR3Error(f"N.1: incomplete batch header: {exc}") from None
 
 
-def _parse_message(msg: Element) -> R3Message:
+def _parse_message(msg: Element, deferred: bool) -> R3Message:
     fields: dict[str, object] = {}
-    extras = Extras()
+    extras = Extras(deferred=deferred)
     icsr: ICSR | None = None
     children = msg.getchildren()
     for child in children:

@@ -86,6 +86,14 @@ def _coded(el: Element | None) -> Coded | None:
     return Coded(code=code, system=el.get(b"codeSystem"), version=el.get(b"codeSystemVersion"))
 
 
+def _code_pair(parts: dict[object, Element]) -> tuple[str | None, str | None]:
+    """``code_of`` from a ``firsts`` dict."""
+    c = parts.get(CODE)
+    if c is None:
+        return None, None
+    return c.get(b"code"), c.get(b"codeSystem")
+
+
 class _Rows:
     """Matrix rows of one drug, keyed by reaction id, in first-seen order."""
 
@@ -142,14 +150,16 @@ def parse_drug(sa: Element, index: int, extras: Extras, seen: dict[str, int]) ->
         if tag == CONSUMABLE:
             _consumable(first(child, INSTANCE_OF_KIND), fields, anchor, extras)
         elif tag == OUTBOUND_RELATIONSHIP2:
-            dose = first(child, SUBSTANCE_ADMINISTRATION)
+            inner = firsts(child)
+            dose = inner.get(SUBSTANCE_ADMINISTRATION)
             if dose is not None:
                 dosages.append(_dosage(dose, f"{anchor}:dosage:{len(dosages)}", extras))
-            elif not _drug_observation(first(child, OBSERVATION), fields, info, rows):
+            elif not _drug_observation(inner.get(OBSERVATION), fields, info, rows):
                 extras.keep(anchor, children, child)
         elif tag == OUTBOUND_RELATIONSHIP1:
-            ref = path(child, ACT_REFERENCE, ID)
-            interval = pq(first(child, PAUSE_QUANTITY))
+            inner = firsts(child)
+            ref = first(inner.get(ACT_REFERENCE), ID)
+            interval = pq(inner.get(PAUSE_QUANTITY))
             type_code = child.get(b"typeCode")
             if ref is None or interval is None or type_code not in ("SAS", "SAE"):
                 extras.keep(anchor, children, child)
@@ -157,15 +167,16 @@ def parse_drug(sa: Element, index: int, extras: Extras, seen: dict[str, int]) ->
             key = "time_from_first_dose" if type_code == "SAS" else "time_from_last_dose"
             rows.row(ref.get(b"root") or "")[key] = interval
         elif tag == INBOUND_RELATIONSHIP:
-            obs = first(child, OBSERVATION)
-            act = first(child, ACT)
-            if obs is not None and code_of(obs) == (oids.OBS_INDICATION, oids.CL_OBSERVATION):
-                value = first(obs, VALUE)
+            inner = firsts(child)
+            obs = firsts(inner.get(OBSERVATION))
+            act = inner.get(ACT)
+            if obs and _code_pair(obs) == (oids.OBS_INDICATION, oids.CL_OBSERVATION):
+                value = obs.get(VALUE)
                 indications.append(
                     Indication(text=str_or_nf(first(value, ORIGINAL_TEXT)), term=meddra(value))
                 )
-            elif act is not None and code_of(act)[1] == oids.CL_ACTION_TAKEN:
-                fields["action_taken"] = ActionTaken.from_code(code_of(act)[0] or "")
+            elif act is not None and (action := code_of(act))[1] == oids.CL_ACTION_TAKEN:
+                fields["action_taken"] = ActionTaken.from_code(action[0] or "")
             else:
                 extras.keep(anchor, children, child)
         else:

@@ -60,9 +60,11 @@ from schemas.e2b_r3.xml import (
     Extras,
     attr_or_nf,
     bl,
+    code_in,
     code_of,
     first,
     firsts,
+    firsts_of,
     meddra,
     null_flavor,
     path,
@@ -107,12 +109,13 @@ def parse_primary_role(role: Element | None, extras: Extras) -> RoleParts:
                 elif itag == ORGANIZER:
                     org = org if org is not None else inner
             if obs is not None:
-                parts = firsts(obs)
+                kids = obs.getchildren()
+                parts = firsts_of(kids)
                 c = parts.get(CODE)
                 if c is not None and c.get(b"codeSystem") == oids.CL_OBSERVATION:
                     code = c.get(b"code")
                     if code == oids.OBS_REACTION:
-                        reactions.append(parse_reaction(obs, len(reactions), extras, seen))
+                        reactions.append(parse_reaction(obs, len(reactions), extras, seen, kids))
                         continue
                     if code == oids.OBS_REPORTED_CAUSE:
                         causes.append(_cause(obs))
@@ -130,24 +133,25 @@ def parse_primary_role(role: Element | None, extras: Extras) -> RoleParts:
                     if _vital_code(code, parts.get(VALUE), pat):
                         continue
             elif org is not None:
-                code, system = code_of(org)
+                comps = org.getchildren()
+                code, system = code_in(comps)
                 if system == oids.CL_ORGANIZER:
                     if code == oids.ORG_MEDICAL_HISTORY:
-                        _history(org, pat, patient=True)
+                        _history(comps, pat, patient=True)
                         continue
                     if code == oids.ORG_DRUG_HISTORY:
-                        pat["past_drugs"] = _past_drugs(org)
+                        pat["past_drugs"] = _past_drugs(comps)
                         continue
                     if code == oids.ORG_TESTS:
                         tests.extend(
                             parse_test(o)
-                            for comp in org.getchildren()
+                            for comp in comps
                             if comp.tag.__class__ is str
                             and (o := first(comp, OBSERVATION)) is not None
                         )
                         continue
                     if code == oids.ORG_DRUGS:
-                        for comp in org.getchildren():
+                        for comp in comps:
                             sa = first(comp, SUBSTANCE_ADMINISTRATION)
                             if sa is not None:
                                 drugs.append(parse_drug(sa, len(drugs), extras, seen))
@@ -254,9 +258,10 @@ def _cause(obs: Element) -> CauseOfDeath:
     return CauseOfDeath(term=meddra(value), text=text(first(value, ORIGINAL_TEXT)))
 
 
-def _history(org: Element, fields: dict[str, object], *, patient: bool) -> None:
+def _history(comps: list[Element], fields: dict[str, object], *, patient: bool) -> None:
+    """D.7 (D.10.7) from the children of its ``organizer``."""
     episodes: list[MedicalHistoryEpisode] = []
-    for comp in org.getchildren():
+    for comp in comps:
         obs = first(comp, OBSERVATION)
         if obs is None:
             continue
@@ -305,8 +310,8 @@ def _code_in(parts: dict[object, Element]) -> tuple[str | None, str | None]:
     return c.get(b"code"), c.get(b"codeSystem")
 
 
-def _product_code(kind: Element | None) -> Coded | None:
-    c = first(kind, CODE)
+def _product_code(c: Element | None) -> Coded | None:
+    """D.8.r.2 from the product's ``code``."""
     if c is None or not c.get(b"code"):
         return None
     return Coded(
@@ -314,30 +319,32 @@ def _product_code(kind: Element | None) -> Coded | None:
     )
 
 
-def _past_drugs(org: Element) -> tuple[PastDrug, ...]:
+def _past_drugs(comps: list[Element]) -> tuple[PastDrug, ...]:
+    """D.8.r (D.10.8.r) from the children of its ``organizer``."""
     out: list[PastDrug] = []
-    for comp in org.getchildren():
+    for comp in comps:
         sa = first(comp, SUBSTANCE_ADMINISTRATION)
         if sa is None:
             continue
-        parts = firsts(sa)
+        rels = sa.getchildren()
+        parts = firsts_of(rels)
         eff = firsts(parts.get(EFFECTIVE_TIME))
-        kind = path(parts.get(CONSUMABLE), INSTANCE_OF_KIND, KIND_OF_PRODUCT)
+        kind = firsts(path(parts.get(CONSUMABLE), INSTANCE_OF_KIND, KIND_OF_PRODUCT))
         fields: dict[str, object] = {
-            "name": str_or_nf(first(kind, NAME)),
-            "mpid": _product_code(kind),
+            "name": str_or_nf(kind.get(NAME)),
+            "mpid": _product_code(kind.get(CODE)),
             "start": ts(eff.get(LOW)),
             "end": ts(eff.get(HIGH)),
         }
-        for rel in sa.getchildren():
+        for rel in rels:
             if rel.tag.__class__ is not str:
                 continue
-            sub = first(rel, OBSERVATION)
-            code, system = code_of(sub)
+            obs = firsts(first(rel, OBSERVATION))
+            code, system = _code_in(obs)
             if system == oids.CL_OBSERVATION and code == oids.OBS_INDICATION:
-                fields["indication"] = meddra(first(sub, VALUE))
+                fields["indication"] = meddra(obs.get(VALUE))
             elif system == oids.CL_OBSERVATION and code == oids.OBS_REACTION:
-                fields["reaction"] = meddra(first(sub, VALUE))
+                fields["reaction"] = meddra(obs.get(VALUE))
         out.append(PastDrug(**fields))  # type: ignore[arg-type]
     return tuple(out)
 
@@ -366,12 +373,13 @@ def _parent(role: Element, extras: Extras) -> Parent:
             org = first(child, ORGANIZER)
             if obs is not None and _vital(obs, fields):
                 continue
-            code, system = code_of(org)
+            comps = org.getchildren() if org is not None else []
+            code, system = code_in(comps)
             if org is not None and system == oids.CL_ORGANIZER and code == oids.ORG_MEDICAL_HISTORY:
-                _history(org, fields, patient=False)
+                _history(comps, fields, patient=False)
                 continue
             if org is not None and system == oids.CL_ORGANIZER and code == oids.ORG_DRUG_HISTORY:
-                fields["past_drugs"] = _past_drugs(org)
+                fields["past_drugs"] = _past_drugs(comps)
                 continue
             extras.keep("parent", children, child)
         else:

@@ -56,8 +56,17 @@ _SERIOUSNESS = {
 _XSI_TYPE_KEY = XSI_TYPE.encode()
 
 
-def parse_reaction(obs: Element, index: int, extras: Extras, seen: dict[str, int]) -> Reaction:
-    children = obs.getchildren()
+def parse_reaction(
+    obs: Element,
+    index: int,
+    extras: Extras,
+    seen: dict[str, int],
+    children: list[Element] | None = None,
+) -> Reaction:
+    """E.i from an ``observation``; ``children`` is its ``getchildren()`` when the caller
+    has it already."""
+    if children is None:
+        children = obs.getchildren()
     reaction_id: str | None = None
     for child in children:
         if child.tag == ID:

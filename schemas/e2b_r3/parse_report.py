@@ -75,6 +75,7 @@ from schemas.e2b_r3.xml import (
     code_of,
     first,
     firsts,
+    firsts_of,
     null_flavor,
     path,
     str_or_nf,
@@ -102,11 +103,18 @@ def parse_icsr(ie: Element, created_at: Element | None, extras: Extras) -> ICSR:
     for child in children:
         tag = child.tag
         if tag == COMPONENT:
-            aea = first(child, ADVERSE_EVENT_ASSESSMENT)
+            aea = obs = None
+            for inner in child.getchildren():
+                itag = inner.tag
+                if itag == ADVERSE_EVENT_ASSESSMENT:
+                    aea = inner
+                    break
+                if itag == OBSERVATION_EVENT and obs is None:
+                    obs = inner
             if aea is not None:
                 assessment = parse_assessment(aea, extras)
                 continue
-            if _component(first(child, OBSERVATION_EVENT), rep, natives):
+            if _component(obs, rep, natives):
                 continue
         elif tag == SUBJECT_OF2:
             if _characteristic(first(child, INVESTIGATION_CHARACTERISTIC), rep):
@@ -248,11 +256,13 @@ def _component(
 def _outbound(
     rel: Element, rep: dict[str, object], sources: list[PrimarySource], linked: list[str]
 ) -> bool:
-    inv = first(rel, RELATED_INVESTIGATION)
-    c = first(inv, CODE)
+    outer = firsts(rel)
+    inv = outer.get(RELATED_INVESTIGATION)
+    parts = firsts(inv)
+    c = parts.get(CODE)
     if inv is None or c is None:
         return False
-    event = path(inv, SUBJECT_OF2, CONTROL_ACT_EVENT)
+    event = first(parts.get(SUBJECT_OF2), CONTROL_ACT_EVENT)
     if c.get(b"nullFlavor") == "NA":  # C.1.10.r linked report
         ident = first(event, ID)
         if ident is None or ident.get(b"root") != oids.WORLDWIDE_CASE_ID:
@@ -268,7 +278,7 @@ def _outbound(
         rep["first_sender"] = FirstSender.from_code(fs.get(b"code")) if fs is not None else None
         return True
     if code == "2":
-        priority = first(rel, PRIORITY_NUMBER)
+        priority = outer.get(PRIORITY_NUMBER)
         sources.append(
             _primary_source(entity, priority is not None and priority.get(b"value") == "1")
         )
@@ -337,7 +347,7 @@ def _addr(addr: Element | None) -> dict[str, object]:
 def _primary_source(entity: Element | None, primary: bool) -> PrimarySource:
     fields: dict[str, object] = {}
     children = entity.getchildren() if entity is not None else []
-    parts = _firsts_of(children)
+    parts = firsts_of(children)
     fields.update(_addr(parts.get(ADDR)))
     fields.update(_telecoms(children))
     own = firsts(parts.get(ASSIGNED_PERSON))
@@ -353,16 +363,6 @@ def _primary_source(entity: Element | None, primary: bool) -> PrimarySource:
     fields["department"] = str_or_nf(first(org, NAME))
     fields["organisation"] = str_or_nf(path(org, ASSIGNED_ENTITY, REPRESENTED_ORGANIZATION, NAME))
     return PrimarySource(primary_for_regulatory_purposes=primary, **fields)  # type: ignore[arg-type]
-
-
-def _firsts_of(children: list[Element]) -> dict[object, Element]:
-    """``firsts`` over an already listed set of children."""
-    out: dict[object, Element] = {}
-    for child in children:
-        tag = child.tag
-        if tag not in out:
-            out[tag] = child
-    return out
 
 
 def _subject_of1(subj: Element, other_ids: list[OtherCaseId]) -> Sender | bool | None:
@@ -394,7 +394,7 @@ def _plain(values: dict[str, object]) -> dict[str, object]:
 def _sender(entity: Element) -> Sender:
     fields: dict[str, object] = {}
     children = entity.getchildren()
-    parts = _firsts_of(children)
+    parts = firsts_of(children)
     c = parts.get(CODE)
     if c is not None and c.get(b"code"):
         fields["sender_type"] = SenderType.from_code(c.get(b"code"))

@@ -69,6 +69,16 @@ def firsts(el: Element | None) -> dict[object, Element]:
     return out
 
 
+def firsts_of(children: list[Element]) -> dict[object, Element]:
+    """``firsts`` over an already listed set of children (the proxies are reused)."""
+    out: dict[object, Element] = {}
+    for child in children:
+        tag = child.tag
+        if tag not in out:
+            out[tag] = child
+    return out
+
+
 def path(el: Element | None, *qtags: str) -> Element | None:
     """``first(first(el, a), b)...``, one loop (no call per step)."""
     for qtag in qtags:
@@ -97,6 +107,14 @@ def code_of(el: Element | None) -> tuple[str | None, str | None]:
         for c in el.getchildren():
             if c.tag == _CODE:
                 return c.get(b"code"), c.get(b"codeSystem")
+    return None, None
+
+
+def code_in(children: list[Element]) -> tuple[str | None, str | None]:
+    """``code_of`` over an already listed set of children."""
+    for c in children:
+        if c.tag == _CODE:
+            return c.get(b"code"), c.get(b"codeSystem")
     return None, None
 
 
@@ -341,15 +359,22 @@ _SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, remove_b
 class Extras:
     """Collects unmodelled child elements while parsing (see ``RegionalExtension``)."""
 
-    __slots__ = ("items",)
+    __slots__ = ("deferred", "items")
 
-    def __init__(self) -> None:
+    def __init__(self, *, deferred: bool = False) -> None:
         self.items: list[RegionalExtension] = []
+        #: write the kept elements (and find their place) only when first read: for a
+        #: tree the parser made itself from bytes (nobody else can change it meanwhile)
+        self.deferred = deferred
 
     def keep(self, anchor: str, siblings: list[Element], child: Element) -> None:
         """Keep ``child``; ``siblings`` is the parent's ``getchildren()`` it was taken from
         (the same proxies, so ``is`` finds it)."""
         ctag = child.tag
+        tag = ctag[_NS_LEN:] if ctag.startswith(_NS_PREFIX) else ctag
+        if self.deferred:
+            self.items.append(RegionalExtension.deferred(anchor=anchor, tag=tag, element=child))
+            return
         index = 0
         position = 0
         for sibling in siblings:
@@ -363,12 +388,7 @@ class Extras:
         xml = etree.tostring(child, with_tail=False)
         self.items.append(
             RegionalExtension(
-                anchor=anchor,
-                tag=ctag[_NS_LEN:] if ctag.startswith(_NS_PREFIX) else ctag,
-                index=index,
-                position=position,
-                xml=xml,
-                lxml_output=xml,
+                anchor=anchor, tag=tag, index=index, position=position, xml=xml, lxml_output=xml
             )
         )
 
@@ -421,10 +441,11 @@ _XSI_TYPE_KEY = XSI_TYPE.encode()
 def read_interval(eff: Element) -> dict[str, object]:
     """``start``/``end``/``duration``/``interval`` from an IVL_TS, PIVL_TS or SXPR_TS."""
     out: dict[str, object] = {}
-    parts = [c for c in eff.getchildren() if c.tag == _COMP] or [eff]
-    for part in parts:
+    kids = eff.getchildren()
+    parts = [c for c in kids if c.tag == _COMP]
+    for part in parts or (eff,):
         low = high = width = period = None
-        for c in part.getchildren():
+        for c in part.getchildren() if parts else kids:
             tag = c.tag
             if tag == _LOW:
                 low = low if low is not None else c

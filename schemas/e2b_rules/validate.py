@@ -200,6 +200,7 @@ def inspect_file(
     schemas_dir: Path | None,
     today: date,
     max_bytes: int | None = None,
+    root: Any | None = None,
 ) -> FileInspection:
     """Validate ``data`` like a regulator and keep what an acknowledgement needs.
 
@@ -208,15 +209,19 @@ def inspect_file(
     ``PARSE``); an ICSR that cannot be parsed gets its own ``PARSE`` REJECT unless an
     XML-level rule already explains it, and the other ICSRs are still validated. A missing
     schema file is a configuration error and does raise.
+
+    ``root``: ``data`` already loaded by the caller with :func:`load_xml` under the same limits
+    (its root ``MCCI_IN200100UV01``), so a large batch is not parsed twice; it is not changed.
     """
     prof = _profile(profile)
-    try:
-        kwargs: dict[str, Any] = {"expected_roots": R3_ROOT}
-        if max_bytes is not None:
-            kwargs["max_bytes"] = max_bytes
-        root = load_xml(data, **kwargs)
-    except XMLLoadError as exc:
-        return _failed([_reject("LOAD", "N.1", str(exc), exc.line)])
+    if root is None or root.tag != R3_ROOT:
+        try:
+            kwargs: dict[str, Any] = {"expected_roots": R3_ROOT}
+            if max_bytes is not None:
+                kwargs["max_bytes"] = max_bytes
+            root = load_xml(data, **kwargs)
+        except XMLLoadError as exc:
+            return _failed([_reject("LOAD", "N.1", str(exc), exc.line)])
     if schemas_dir is not None:
         schema = load_xsd(Path(schemas_dir) / BATCH_XSD)
         xsd = [

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from lxml import etree
+
 from schemas.e2b_r3 import oids
 from schemas.e2b_rules.findings import Finding, Severity
 from schemas.e2b_rules.tables import CODE_LISTS, SERIOUSNESS_CODES
@@ -70,14 +72,28 @@ def _finding(
     )
 
 
+#: the elements carrying a codeSystem, in document order: compiled once, so a batch of many
+#: ICSRs is not walked element by element in Python (filtering on the value in XPath is slower)
+_CODED: Final = etree.XPath("descendant-or-self::*[@codeSystem]")
+
+
+def _coded(root: Any, *, skip_messages: bool) -> list[Any]:
+    if not skip_messages:
+        return [el for el in _CODED(root) if el.get("codeSystem") in CODE_LISTS]
+    # The ICSR messages are checked on their own: their subtrees are not searched here.
+    found = [root] if root.get("codeSystem") in CODE_LISTS else []
+    for child in root:
+        if isinstance(child.tag, str) and _local(child) != "PORR_IN049016UV":
+            found.extend(el for el in _CODED(child) if el.get("codeSystem") in CODE_LISTS)
+    return found
+
+
 def _codes(root: Any, message_id: str | None, *, skip_messages: bool) -> list[Finding]:
     out: list[Finding] = []
-    for el in root.iter():
+    for el in _coded(root, skip_messages=skip_messages):
         if skip_messages and _local(el) == "PORR_IN049016UV":
             continue
-        system = el.get("codeSystem") if isinstance(el.tag, str) else None
-        if system not in CODE_LISTS:
-            continue
+        system = el.get("codeSystem")
         if skip_messages and any(_local(a) == "PORR_IN049016UV" for a in el.iterancestors()):
             continue
         element, allowed = CODE_LISTS[system]

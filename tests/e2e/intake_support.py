@@ -6,7 +6,8 @@ import asyncio
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
@@ -211,3 +212,43 @@ def runtime(process: GatewayProcess) -> dict[str, Any]:
 
 def open_store(data_dir: Path) -> Store:
     return Store(build_engine(make_url(f"sqlite:///{data_dir / 'gateway.sqlite3'}")))
+
+
+@contextmanager
+def running_gateway(
+    bootstrap: str, data_dir: Path, env: Mapping[str, str]
+) -> Iterator[RunningGateway]:
+    """A gateway process on ``bootstrap`` with its own topic and group prefixes, SMTP and
+    HTTP on free ports, and ``env`` on top; stopped (and checked to stop cleanly) after."""
+    run = uuid.uuid4().hex[:10]
+    process = GatewayProcess(
+        data_dir,
+        {
+            "ICSR_KAFKA_BOOTSTRAP": bootstrap,
+            "ICSR_KAFKA_TOPIC_PREFIX": f"t{run}.",
+            "ICSR_KAFKA_GROUP_PREFIX": f"g-{run}",
+            "ICSR_SMTP_LISTEN_PORT": "0",
+            "ICSR_HTTP_PORT": "0",
+            **env,
+        },
+    )
+    process.start()
+    store = None
+    try:
+        process.wait_ready(60)
+        info = runtime(process)
+        store = open_store(data_dir)
+        yield RunningGateway(
+            process=process,
+            http_url=str(info["http_url"]),
+            smtp_port=int(info["smtp_port"]),
+            bootstrap=bootstrap,
+            topic_prefix=f"t{run}.",
+            store=store,
+        )
+        assert process.terminate() == 0, process.log()
+    finally:
+        if process.proc is not None and process.proc.poll() is None:
+            process.kill()
+        if store is not None:
+            store.dispose()

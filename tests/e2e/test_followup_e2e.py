@@ -31,10 +31,8 @@ from tests.e2e.intake_support import (
     RunningGateway,
     eventually,
     mail,
-    open_store,
-    runtime,
+    running_gateway,
 )
-from tests.support.gateway_process import GatewayProcess
 from tests.support.smtp_relay import CapturedMail, CapturingRelay
 from tests.support.twilio_api import (
     FakeTwilioApi,
@@ -74,18 +72,12 @@ def gw(
     relay: CapturingRelay,
     twilio_api: FakeTwilioApi,
 ) -> Iterator[RunningGateway]:
-    run = uuid.uuid4().hex[:10]
     data_dir = tmp_path_factory.mktemp("followup-e2e") / "gw"
     env = {
-        "ICSR_KAFKA_BOOTSTRAP": embedded_broker.bootstrap,
-        "ICSR_KAFKA_TOPIC_PREFIX": f"t{run}.",
-        "ICSR_KAFKA_GROUP_PREFIX": f"g-{run}",
         "ICSR_CATALOGUE_FILE": str(CATALOGUE),
         "ICSR_MEDDRA_DIR": str(MEDDRA),
         "ICSR_TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
         "ICSR_PUBLIC_BASE_URL": PUBLIC_BASE_URL,
-        "ICSR_SMTP_LISTEN_PORT": "0",
-        "ICSR_HTTP_PORT": "0",
         "ICSR_FOLLOWUP_FROM_ADDRESS": f"Drug Safety <{SAFETY_ADDRESS}>",
         "ICSR_FOLLOWUP_REPLY_ADDRESS": SAFETY_ADDRESS,
         "ICSR_FOLLOWUP_SMTP_HOST": relay.host,
@@ -96,27 +88,8 @@ def gw(
         "ICSR_FOLLOWUP_SMS_FROM": SMS_NUMBER,
         "ICSR_FOLLOWUP_WHATSAPP_FROM": WHATSAPP_NUMBER,
     }
-    process = GatewayProcess(data_dir, env)
-    process.start()
-    store = None
-    try:
-        process.wait_ready(60)
-        info = runtime(process)
-        store = open_store(data_dir)
-        yield RunningGateway(
-            process=process,
-            http_url=str(info["http_url"]),
-            smtp_port=int(info["smtp_port"]),
-            bootstrap=embedded_broker.bootstrap,
-            topic_prefix=f"t{run}.",
-            store=store,
-        )
-        assert process.terminate() == 0, process.log()
-    finally:
-        if process.proc is not None and process.proc.poll() is None:
-            process.kill()
-        if store is not None:
-            store.dispose()
+    with running_gateway(embedded_broker.bootstrap, data_dir, env) as gw:
+        yield gw
 
 
 # -- reading the store --------------------------------------------------------------------------

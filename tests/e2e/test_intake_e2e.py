@@ -36,12 +36,10 @@ from tests.e2e.intake_support import (
     RunningGateway,
     eventually,
     mail,
-    open_store,
-    runtime,
+    running_gateway,
     sign,
 )
 from tests.integration.pipeline_support import publish
-from tests.support.gateway_process import GatewayProcess
 
 pytestmark = pytest.mark.e2e
 
@@ -62,20 +60,14 @@ def _needs_shared(path: Path) -> None:
 def gw(
     embedded_broker: EmbeddedBroker, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RunningGateway]:
-    run = uuid.uuid4().hex[:10]
     data_dir = tmp_path_factory.mktemp("intake-e2e") / "gw"
     env = {
-        "ICSR_KAFKA_BOOTSTRAP": embedded_broker.bootstrap,
-        "ICSR_KAFKA_TOPIC_PREFIX": f"t{run}.",
-        "ICSR_KAFKA_GROUP_PREFIX": f"g-{run}",
         "ICSR_CATALOGUE_FILE": str(CATALOGUE),
         "ICSR_MEDDRA_DIR": str(MEDDRA),
         "ICSR_TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
         "ICSR_PUBLIC_BASE_URL": PUBLIC_BASE_URL,
         # The FDA samples are addressed to FDA's postmarket and premarket receivers.
         "ICSR_E2B_RECEIVER_IDS": "ZZFDA,ZZFDA_PREMKT",
-        "ICSR_SMTP_LISTEN_PORT": "0",
-        "ICSR_HTTP_PORT": "0",
         "ICSR_SMTP_MAX_BYTES": str(MAX_MAIL),
         # Intake alone: follow-up requests (tested in test_followup_e2e) would add entries
         # to the audit trails checked here.
@@ -83,27 +75,8 @@ def gw(
     }
     if E2B_SCHEMAS.exists():
         env["ICSR_E2B_SCHEMAS_DIR"] = str(E2B_SCHEMAS)
-    process = GatewayProcess(data_dir, env)
-    process.start()
-    store = None
-    try:
-        process.wait_ready(60)
-        info = runtime(process)
-        store = open_store(data_dir)
-        yield RunningGateway(
-            process=process,
-            http_url=str(info["http_url"]),
-            smtp_port=int(info["smtp_port"]),
-            bootstrap=embedded_broker.bootstrap,
-            topic_prefix=f"t{run}.",
-            store=store,
-        )
-        assert process.terminate() == 0, process.log()
-    finally:
-        if process.proc is not None and process.proc.poll() is None:
-            process.kill()
-        if store is not None:
-            store.dispose()
+    with running_gateway(embedded_broker.bootstrap, data_dir, env) as gw:
+        yield gw
 
 
 def _processed(gw: RunningGateway, inbound_id: str, timeout: float = 20) -> dict[str, Any]:

@@ -9,6 +9,7 @@ cases and versions, opt-outs, triage items and the audit trail.
 
 from __future__ import annotations
 
+import email
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -684,6 +685,29 @@ def test_a_bounce_of_our_followup_email_marks_it_bounced_and_opens_a_triage_item
     bounced = _audit(pipeline, case_id, "followup_bounced")
     assert bounced["detail"]["applied"] == "bounced"
     assert len(rows(pipeline.store, cases)) == 1
+    # the address refuses mail: the request is closed, no reminder goes to it
+    [request] = _requests(pipeline, case_id)
+    assert request["status"] == "undeliverable"
+    assert pipeline.tick_at(7 * DAY) == NOTHING
+    assert len(sender.sent) == 1
+
+
+def test_an_out_of_office_reply_is_kept_in_the_thread_but_does_not_answer_the_request(
+    pipeline: FollowUpPipeline, sender: FakeSender
+) -> None:
+    case_id = _email_report(pipeline)
+    pipeline.clock.advance(timedelta(minutes=1))
+    auto = email.message_from_bytes(_reply(pipeline, "I am out of the office until Monday."))
+    auto["Auto-Submitted"] = "auto-replied"
+    _receive_reply(pipeline, auto.as_bytes())
+
+    assert _versions(pipeline, case_id) == [1]
+    [request] = _requests(pipeline, case_id)
+    assert request["status"] == "open"
+    assert _thread(pipeline, case_id)[-1] == ("in", "auto_reply", 1, "received")
+    assert _triage(pipeline) == []
+    assert "followup_auto_reply" in _actions(pipeline, case_id)
+    assert pipeline.tick_at(7 * DAY) == TickResult(reminders=1)  # reminders go on
 
 
 def test_a_refused_reminder_neither_stops_the_schedule_nor_keeps_the_request_open_forever(

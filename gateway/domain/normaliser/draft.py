@@ -159,14 +159,14 @@ class Draft:
                 route=_value(p.route),
             )
         product = p.product
+        number, country = product.authorisation()
         return Drug(
             id=f"D{index + 1}",
             role=p.role.value,
             name_as_reported=p.name.value,
             substances=tuple(Substance(name=s) for s in product.active_substances),
-            authorisation_number=(
-                product.authorisation_numbers[0] if product.authorisation_numbers else None
-            ),
+            authorisation_number=number,
+            authorisation_country=country,
             authorisation_holder=product.authorisation_holder,
             dosages=(dosage,) if dosage is not None else (),
             gestation_period_at_exposure=_value(self.patient.gestation),

@@ -322,15 +322,15 @@ def _drugs(icsr: ICSR, draft: Draft, answers: Sequence[Answer]) -> tuple[Drug, .
         if product.role.value not in (DrugRole.SUSPECT, DrugRole.INTERACTING):
             continue
         item = product.product
+        number, country = item.authorisation()
         drugs.append(
             Drug(
                 id=next_id(),
                 role=product.role.value,
                 name_as_reported=product.name.value,
                 substances=tuple(Substance(name=s) for s in item.active_substances),
-                authorisation_number=(
-                    item.authorisation_numbers[0] if item.authorisation_numbers else None
-                ),
+                authorisation_number=number,
+                authorisation_country=country,
                 authorisation_holder=item.authorisation_holder,
             )
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -40,12 +40,12 @@ class CommitFails(Store):
 
 
 @pytest.fixture
-def database(tmp_path: Path) -> Iterator[str]:
+def database(tmp_path: Path) -> str:
     url = f"sqlite:///{tmp_path}/store.sqlite3"
     store = Store(build_engine(make_url(url)))
     upgrade(store.engine)
     store.dispose()
-    yield url
+    return url
 
 
 def runner(store: Store, ack_dir: Path) -> ConsumerRunner:
