@@ -5,6 +5,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from channels.acceptance import DEFAULT_MAX_BYTES, InboundAcceptor
@@ -21,6 +22,7 @@ from consumers.policy import RetryPolicy
 from consumers.runner import RunnerConfig
 from gateway.domain.followup.reminders import ReminderPolicy
 from gateway.domain.followup.rules import DEFAULT_RULES, PlannerRules
+from gateway.domain.followup.templates import DEFAULT_TEMPLATES, Templates
 from gateway.domain.intake import IntakeReferences
 from gateway.errors import ConfigurationError
 from gateway.reconcile import Reconciler
@@ -133,6 +135,7 @@ class Components:
                 PlannerConfig(
                     enabled=s.followup_enabled,
                     rules=self.followup_rules(),
+                    templates=self.followup_templates(),
                     max_questions=s.followup_max_questions,
                     default_language=s.followup_default_language,
                     message_domain=transport.message_id_domain,
@@ -165,13 +168,19 @@ class Components:
         return self._followup_transport
 
     def followup_rules(self) -> PlannerRules:
+        return self._followup_file()[0]
+
+    def followup_templates(self) -> Templates:
+        return self._followup_file()[1]
+
+    def _followup_file(self) -> tuple[PlannerRules, Templates]:
+        """Rules and message templates from ICSR_FOLLOWUP_RULES_FILE (tables ``rules`` and
+        ``templates``, optionally under ``[followup]``; see examples/followup.toml)."""
         path = self.settings.followup_rules_file
         if path is None:
-            return DEFAULT_RULES
+            return DEFAULT_RULES, DEFAULT_TEMPLATES
         try:
-            with path.open("rb") as f:
-                data = tomllib.load(f)
-            return PlannerRules.from_mapping(data.get("followup", {}).get("rules", data))
+            return _read_followup_file(path)
         except (OSError, tomllib.TOMLDecodeError, ValueError) as exc:
             raise ConfigurationError("ICSR_FOLLOWUP_RULES_FILE", f"{path}: {exc}") from exc
 
@@ -210,6 +219,18 @@ class Components:
                 backoff_max_s=s.consumer_backoff_max_s,
             ),
         )
+
+
+def _read_followup_file(path: Path) -> tuple[PlannerRules, Templates]:
+    with path.open("rb") as f:
+        data = tomllib.load(f)
+    section = data.get("followup", data)
+    unknown = sorted(set(section) - {"rules", "templates"})
+    if unknown:
+        raise ValueError(f"unknown tables {', '.join(unknown)}; have rules, templates")
+    rules = PlannerRules.from_mapping(section.get("rules", {}), where="rules")
+    templates = DEFAULT_TEMPLATES.with_overrides(section.get("templates", {}), where="templates")
+    return rules, templates
 
 
 def build_components(settings: Settings) -> Components:

@@ -356,8 +356,9 @@ class Settings(BaseSettings):
     )
     followup_rules_file: Path | None = Field(
         default=None,
-        description="TOML file of follow-up rules: questions per seriousness track and per "
-        "product (tables serious, non_serious, products.<id or substance>). Unset = defaults.",
+        description="TOML file of follow-up rules (questions per seriousness track and per "
+        "product) and message templates (texts per language); see examples/followup.toml. "
+        "Unset = the built-in defaults.",
     )
 
     @field_validator("followup_reminder_days", mode="before")
