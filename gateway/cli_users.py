@@ -64,8 +64,7 @@ def create_user(
             prompt=True,
             hide_input=True,
             confirmation_prompt=True,
-            envvar="ICSR_USER_PASSWORD",
-            help="Asked for when not given (also ICSR_USER_PASSWORD); confirms deletions.",
+            help="Asked for when not given; it confirms deletions through the API.",
         ),
     ],
     config: ConfigOption = None,
@@ -161,6 +160,7 @@ def list_tokens(
         return api_users.tokens(conn, _user_id(conn, user) if user else None)
 
     table = Table("id", "user", "name", "scopes", "created", "revoked")
+    table.columns[0].no_wrap = True  # the id is what `tokens revoke` takes: never cut it
     for t in _run(config, read):
         table.add_row(
             t.id,
