@@ -9,7 +9,8 @@ How a piece of the reply is tied to a question, most explicit first:
 4. **the only question**: a reply to a single question answers it;
 5. **recognised content**: a line that can only be one open question's answer (an
    outcome phrase while the outcome is asked, "45 years old" while the age is asked), or
-   a line whose clauses each can only be one of them ("45 years old and recovered").
+   a line whose clauses can each only be one of them ("45 years old and recovered"; a
+   clause that answers nothing asked stays unassigned, and no question is answered twice).
 
 Anything else is kept as unassigned free text (``question=None``): never guessed.
 Values are read with the intake normaliser (dates, age, sex) where it has a reader.
@@ -417,8 +418,10 @@ def map_answers(
         whole = _recognised(text[start:end], questions, language)
         clauses = _clauses(text, start, end) if whole is None else []
         recognised = [_recognised(text[s:e], questions, language) for s, e in clauses]
-        if len(clauses) > 1 and None not in recognised and len(set(recognised)) == len(clauses):
-            # "She is 52 and she has recovered": each clause answers one open question
+        known = [q for q in recognised if q is not None]
+        if len(clauses) > 1 and known and len(set(known)) == len(known):
+            # "She is 52 and she has recovered": each clause that can only answer one open
+            # question answers it (no question twice); the other clauses stay unassigned
             for q, (s, e) in zip(recognised, clauses, strict=True):
                 add(q, s, e)
         else:

@@ -106,3 +106,20 @@ def test_greeting_before_numbered_answers_is_kept_unassigned() -> None:
         (Question.OUTCOME, "Se recuperó"),
     ]
     assert answers[2].value is ReactionOutcome.RECOVERED
+
+
+def test_a_clause_answering_nothing_asked_does_not_hide_the_answers_beside_it() -> None:
+    text = "She is 47 years old. Zentravia was stopped and she has fully recovered."
+    answers = map_answers(text, [Question.PATIENT_AGE, Question.OUTCOME], language="en")
+
+    by_question = {a.question: a for a in answers if a.question is not None}
+    assert set(by_question) == {Question.PATIENT_AGE, Question.OUTCOME}
+    assert by_question[Question.OUTCOME].value is ReactionOutcome.RECOVERED
+    assert [a.text for a in answers if a.question is None] == ["Zentravia was stopped"]
+
+
+def test_two_clauses_answering_the_same_question_leave_the_line_unassigned() -> None:
+    text = "She recovered and she is 45, she is recovering"
+    answers = map_answers(text, [Question.PATIENT_AGE, Question.OUTCOME], language="en")
+
+    assert all(a.question is None for a in answers)
