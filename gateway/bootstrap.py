@@ -19,6 +19,7 @@ from consumers.followup_sender import SenderConfig, followup_sender_consumer
 from consumers.intake import intake_consumer
 from consumers.intake_work import E2BSettings
 from consumers.policy import RetryPolicy
+from consumers.quality_check import quality_check_consumer
 from consumers.runner import RunnerConfig
 from gateway.domain.followup.reminders import ReminderPolicy
 from gateway.domain.followup.rules import DEFAULT_RULES, PlannerRules
@@ -151,6 +152,19 @@ class Components:
             ),
             followup_replies_consumer(self.codec, s.topic, self.references),
             *self.submissions.consumer_specs(),
+            *(
+                [
+                    quality_check_consumer(
+                        self.codec,
+                        s.topic,
+                        self.references.coder,
+                        at_risk_days=s.submission_at_risk_days,
+                        tz=self.submissions.tz,
+                    )
+                ]
+                if s.quality_check_every_version
+                else []
+            ),
         ]
 
     @property

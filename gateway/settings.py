@@ -378,6 +378,14 @@ class Settings(BaseSettings):
             raise ValueError("reminder days must be positive, increasing and distinct, e.g. 7,14")
         return value
 
+    # -- quality check
+    quality_check_every_version: bool = Field(
+        default=True,
+        description="Run the automated quality checklist on every new case version and store "
+        "its results (a person signs off through the case API). false = only when asked "
+        "(POST /api/v1/icsr/{id}/qc/run).",
+    )
+
     # -- regulatory submissions: destinations and deadlines
     destinations_file: Path | None = Field(
         default=None,

@@ -69,9 +69,10 @@ def gw(
         # The FDA samples are addressed to FDA's postmarket and premarket receivers.
         "ICSR_E2B_RECEIVER_IDS": "ZZFDA,ZZFDA_PREMKT",
         "ICSR_SMTP_MAX_BYTES": str(MAX_MAIL),
-        # Intake alone: follow-up requests (tested in test_followup_e2e) would add entries
-        # to the audit trails checked here.
+        # Intake alone: follow-up requests (tested in test_followup_e2e) and quality checks
+        # (test_quality_check_consumer) would add entries to the audit trails checked here.
         "ICSR_FOLLOWUP_ENABLED": "false",
+        "ICSR_QUALITY_CHECK_EVERY_VERSION": "false",
     }
     if E2B_SCHEMAS.exists():
         env["ICSR_E2B_SCHEMAS_DIR"] = str(E2B_SCHEMAS)
