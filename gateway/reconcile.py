@@ -8,14 +8,15 @@ processed-event check makes a second delivery harmless.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, update
 
 from channels.acceptance import inbound_report_message
 from gateway.logs import get_logger
-from gateway.store import inbound, outbox
+from gateway.store import inbound, outbox, processed
+from gateway.store.tables import dead_letters
 from gateway.store.tables import outbox as outbox_table
 from schemas.avro import AvroCodec
 from schemas.topics import Topic
@@ -63,3 +64,53 @@ class Reconciler:
         if messages:
             log.info("reconciliation re-enqueued unfinished inbound", count=len(messages))
         return len(messages)
+
+    def republish_unconsumed(
+        self,
+        conn: Connection,
+        consumers: Mapping[str, Sequence[str]],
+        since: datetime,
+    ) -> int:
+        """After the memory-only embedded broker started afresh: events published since
+        ``since`` that a consumer of their topic has not handled (nor dead-lettered) are
+        published again; the consumers drop what they had already done.
+
+        ``consumers``: topic -> names of the consumers reading it. Intake records are left
+        to ``reenqueue_unfinished`` (their own state says what is unfinished).
+        """
+        again: list[int] = []
+        for topic, names in consumers.items():
+            if topic == self._intake_topic or not names:
+                continue
+            rows = conn.execute(
+                select(outbox_table.c.id, outbox_table.c.event_id, outbox_table.c.value).where(
+                    outbox_table.c.topic == topic,
+                    outbox_table.c.published_at.is_not(None),
+                    outbox_table.c.published_at >= since,
+                )
+            ).all()
+            if not rows:
+                continue
+            # the outbox id of a re-enqueued event carries "#<stamp>" after the event's id
+            base = {r.id: r.event_id.split("#", 1)[0] for r in rows}
+            for name in names:
+                done = processed.already_processed(conn, name, sorted(set(base.values())))
+                dead = set(
+                    conn.execute(
+                        select(dead_letters.c.original_value).where(
+                            dead_letters.c.consumer == name,
+                            dead_letters.c.original_topic == topic,
+                        )
+                    ).scalars()
+                )
+                again.extend(r.id for r in rows if base[r.id] not in done and r.value not in dead)
+        ids = sorted(set(again))
+        for start in range(0, len(ids), 500):
+            conn.execute(
+                update(outbox_table)
+                .where(outbox_table.c.id.in_(ids[start : start + 500]))
+                .values(published_at=None)
+            )
+        if ids:
+            log.info("reconciliation republishes events no consumer handled", count=len(ids))
+        return len(ids)

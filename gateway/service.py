@@ -121,8 +121,20 @@ class Gateway:
         comp.acceptor_wake = self.relay.wake
         # At start everything unfinished goes back on its topic: the broker may be new.
         await comp.store.run(comp.reconciler.reenqueue_unfinished, utcnow(), timedelta(0))
+        specs = comp.consumer_specs()
+        if self.broker is not None:
+            # The embedded broker keeps nothing across restarts: events published to the
+            # previous one that a consumer never handled are published again.
+            consumers: dict[str, list[str]] = {}
+            for spec in specs:
+                consumers.setdefault(spec.topic, []).append(spec.name)
+            await comp.store.run(
+                comp.reconciler.republish_unconsumed,
+                consumers,
+                utcnow() - timedelta(seconds=s.reconcile_republish_window_s),
+            )
         self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
-        for spec in comp.consumer_specs():
+        for spec in specs:
             runner = ConsumerRunner(
                 spec,
                 comp.runner_config(self.bootstrap_servers, spec.name),

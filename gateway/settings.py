@@ -136,6 +136,12 @@ class Settings(BaseSettings):
     reconcile_grace_s: float = Field(
         default=30.0, ge=0, description="Age after which unprocessed inbound is re-enqueued."
     )
+    reconcile_republish_window_s: float = Field(
+        default=7 * 24 * 3600.0,
+        ge=0,
+        description="With the embedded broker (which keeps nothing across restarts): at start, "
+        "events published this far back that a consumer has not handled are published again.",
+    )
 
     # -- HTTP
     http_host: str = Field(default="127.0.0.1")
