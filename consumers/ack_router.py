@@ -37,7 +37,7 @@ from gateway.store.audit import AuditEntry
 from gateway.store.case_updates import CaseWriter, case_row
 from gateway.store.triage import TriageItem
 from producers.e2b_outbound import correlation_date
-from producers.submission_events import submission_event
+from producers.submission_events import event_about
 from schemas.avro import AvroCodec, SchemaName
 from schemas.topics import Topic
 
@@ -379,15 +379,12 @@ class AckRouter:
         detail: str | None,
     ) -> None:
         ctx.emit(
-            submission_event(
+            event_about(
                 self._codec,
                 self._events,
-                submission_id=sub.id,
-                case_id=sub.case_id,
-                case_version=sub.case_version,
-                destination_id=sub.destination_id,
-                event_type=event_type,
-                now=ctx.now,
+                sub,
+                event_type,
+                ctx.now,
                 due_date=sub.due_date,
                 batch_number=m.batch_number,
                 message_id=sub.message_id,

@@ -41,7 +41,7 @@ from gateway.store import triage
 from gateway.store.audit import AuditEntry
 from gateway.store.case_updates import case_row
 from gateway.store.triage import TriageItem
-from producers.submission_events import submission_event
+from producers.submission_events import event_about
 from schemas.avro import AvroCodec, SchemaName
 from schemas.topics import Topic
 
@@ -242,15 +242,12 @@ class SubmissionPlanner:
             if new.retransmission_of is not None:
                 superseded.append(new.retransmission_of)
             ctx.emit(
-                submission_event(
+                event_about(
                     self._codec,
                     self._topic,
-                    submission_id=new.id,
-                    case_id=new.case_id,
-                    case_version=new.case_version,
-                    destination_id=new.destination_id,
-                    event_type="PLANNED",
-                    now=ctx.now,
+                    new,
+                    "PLANNED",
+                    ctx.now,
                     due_date=new.due_date,
                     detail=p.reason,
                 )
