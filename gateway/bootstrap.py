@@ -160,6 +160,7 @@ class Components:
                         self.references.coder,
                         at_risk_days=s.submission_at_risk_days,
                         tz=self.submissions.tz,
+                        store=self.store,
                     )
                 ]
                 if s.quality_check_every_version

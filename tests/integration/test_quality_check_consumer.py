@@ -16,7 +16,7 @@ from gateway.domain.case import Case, Provenance
 from gateway.domain.intake import assess_text
 from gateway.domain.lifecycle import CaseState
 from gateway.domain.normaliser import ChannelContext
-from gateway.store import cases
+from gateway.store import audit, cases
 from gateway.store.assessments import qc_runs
 from gateway.store.case_updates import CaseWriter
 from gateway.store.engine import Store, build_engine
@@ -61,11 +61,18 @@ def _event(case_id: str, version: int, event_type: str, n: int) -> Envelope[Case
 
 
 def _apply(store: Store, checker: QualityChecker, *envelopes: Envelope[CaseEvent]) -> None:
+    """As the runner does: prepare outside the transaction, then handle and record audits."""
+    prepared = checker.prepare(list(envelopes), T0)
+    ctx = HandlerContext(consumer=CONSUMER, now=T0, prepared=prepared)
     with store.engine.begin() as conn:
-        checker.handle(conn, list(envelopes), HandlerContext(consumer=CONSUMER, now=T0))
+        checker.handle(conn, list(envelopes), ctx)
+        audit.record(conn, ctx.audits)
 
 
-def test_each_new_version_is_checked_once_and_its_results_stored(store: Store) -> None:
+@pytest.mark.parametrize("prepared", [True, False], ids=["prepared", "in-transaction"])
+def test_each_new_version_is_checked_once_and_its_results_stored(
+    store: Store, prepared: bool
+) -> None:
     refs = load_refs()
     assessment = assess_text(
         REPORT,
@@ -80,7 +87,7 @@ def test_each_new_version_is_checked_once_and_its_results_stored(store: Store) -
     )
     with store.engine.begin() as conn:
         cases.insert_new(conn, [(case, None)])
-    checker = QualityChecker(refs.coder, at_risk_days=3, tz=UTC)
+    checker = QualityChecker(refs.coder, at_risk_days=3, tz=UTC, store=store if prepared else None)
 
     _apply(store, checker, _event("C-QC-1", 1, "CASE_RECEIVED", 1))
     _apply(store, checker, _event("C-QC-1", 1, "CASE_RECEIVED", 1))  # redelivered

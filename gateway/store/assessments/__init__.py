@@ -43,6 +43,7 @@ from gateway.store.assessments.quality import (
     latest_qc_run,
     qc_runs,
     qc_signoffs,
+    record_qc_run,
     run_quality_check,
     sign_off_qc,
 )
@@ -69,6 +70,7 @@ __all__ = [
     "latest_qc_run",
     "qc_runs",
     "qc_signoffs",
+    "record_qc_run",
     "reopen_case",
     "run_quality_check",
     "sign_off_qc",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import Any, Final
@@ -78,7 +79,8 @@ def _qc_run(r: Any) -> QcRunRecord:
     )
 
 
-def _clocks(conn: Connection, case_id: str) -> tuple[SubmissionClock, ...]:
+def submission_clocks(conn: Connection, case_id: str) -> tuple[SubmissionClock, ...]:
+    """The case's submissions as the checklist's deadline check sees them."""
     found: list[SubmissionClock] = []
     for s in submission_rows.for_case(conn, case_id):
         status = submission_rows.domain_status(s.status)
@@ -121,7 +123,7 @@ def run_quality_check(
             coder=coder,
             digital_channel=(row.channel or "").upper() in DIGITAL_CHANNELS,
             previous=previous,
-            submissions=_clocks(conn, case_id),
+            submissions=submission_clocks(conn, case_id),
             at_risk_days=at_risk_days,
             tz=tz,
         ),
@@ -138,15 +140,27 @@ def run_quality_check(
         meddra_version=report.meddra_version,
         items=tuple(i.as_mapping() for i in report.items),
     )
+    failed = [i.id for i in report.items if i.result.value == "fail"]
+    record_qc_run(conn, record, failed, lambda entry: audit.record(conn, [entry]))
+    return record
+
+
+def record_qc_run(
+    conn: Connection,
+    record: QcRunRecord,
+    failed: Sequence[str],
+    add_audit: Callable[[AuditEntry], None],
+) -> None:
+    """Store a computed run and hand over its audit entry."""
     conn.execute(
         qc_runs_table.insert(),
         [
             {
                 "id": record.id,
-                "case_id": case_id,
+                "case_id": record.case_id,
                 "case_version": record.case_version,
-                "run_at": now,
-                "run_by": actor,
+                "run_at": record.run_at,
+                "run_by": record.run_by,
                 "passed": record.passed,
                 "blocking_failures": record.blocking_failures,
                 "warnings": record.warnings,
@@ -155,24 +169,19 @@ def run_quality_check(
             }
         ],
     )
-    failed = [i.id for i in report.items if i.result.value == "fail"]
-    audit.record(
-        conn,
-        [
-            AuditEntry(
-                at=now,
-                actor=actor,
-                action="qc_run",
-                entity_type="case",
-                entity_id=case_id,
-                reason=f"quality check of version {record.case_version}: "
-                + ("passed" if record.passed else f"{record.blocking_failures} blocking failure(s)")
-                + f", {record.warnings} warning(s)",
-                detail={"qc_run_id": record.id, "version": record.case_version, "failed": failed},
-            )
-        ],
+    add_audit(
+        AuditEntry(
+            at=record.run_at,
+            actor=record.run_by,
+            action="qc_run",
+            entity_type="case",
+            entity_id=record.case_id,
+            reason=f"quality check of version {record.case_version}: "
+            + ("passed" if record.passed else f"{record.blocking_failures} blocking failure(s)")
+            + f", {record.warnings} warning(s)",
+            detail={"qc_run_id": record.id, "version": record.case_version, "failed": list(failed)},
+        )
     )
-    return record
 
 
 def qc_runs(conn: Connection, case_id: str) -> list[QcRunRecord]:
