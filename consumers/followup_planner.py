@@ -22,7 +22,7 @@ from channels.followup_out.ports import new_message_id, new_reply_token
 from consumers.case_events import CaseEvent, case_event_decoder
 from consumers.envelope import ConsumerSpec, Envelope, HandlerContext
 from gateway.domain.followup.planner import FollowUpPlan, plan_followup
-from gateway.domain.followup.questions import Question
+from gateway.domain.followup.questions import known_questions
 from gateway.domain.followup.rules import DEFAULT_RULES, PlannerRules
 from gateway.domain.followup.templates import (
     DEFAULT_TEMPLATES,
@@ -35,7 +35,6 @@ from gateway.domain.followup.templates import (
 from gateway.domain.icsr import ICSR
 from gateway.domain.lifecycle import CaseState
 from gateway.domain.threading.markers import normalise_address
-from gateway.domain.validity import Criterion
 from gateway.ids import new_id
 from gateway.store import followup, triage
 from gateway.store.audit import AuditEntry
@@ -48,7 +47,6 @@ from schemas.topics import Topic
 
 CONSUMER = "followup-planner"
 ACTOR = "consumer:followup-planner"
-_QUESTION_VALUES = frozenset(q.value for q in Question)
 MESSAGING_CHANNELS = frozenset({"EMAIL", "SMS", "WHATSAPP"})
 #: states in which a case is still being worked on and may be followed up
 _OPEN_STATES = frozenset({CaseState.INVALID_PENDING_INFO, CaseState.VALID, CaseState.IN_PROGRESS})
@@ -132,9 +130,7 @@ class FollowUpPlanner:
         if any(r.status == followup.OPTED_OUT for r in previous):
             return
         icsr = current_icsr(conn, event.case_id, row.current_version)
-        missing = tuple(
-            Criterion[name] for name in row.missing_criteria if name in Criterion.__members__
-        )
+        missing = row.missing
         plan = plan_followup(
             icsr,
             valid=bool(row.valid),
@@ -142,9 +138,7 @@ class FollowUpPlanner:
             serious=bool(row.serious),
             expedited=bool(row.expedited),
             rules=self.config.rules,
-            already_asked=[
-                Question(q) for r in previous for q in r.questions if q in _QUESTION_VALUES
-            ],
+            already_asked=[q for r in previous for q in known_questions(r.questions)],
             max_questions=self.config.max_questions,
         )
         if plan is None:

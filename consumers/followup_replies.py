@@ -27,7 +27,7 @@ from channels.parsing.inbound import TextReport, extract
 from consumers.envelope import ConsumerSpec, Decoded, Envelope, HandlerContext
 from gateway.domain.followup.delivery import DeliveryState
 from gateway.domain.followup.opt_out import is_opt_out
-from gateway.domain.followup.questions import Question
+from gateway.domain.followup.questions import known_questions
 from gateway.domain.intake import IntakeReferences
 from gateway.domain.lifecycle import CaseState
 from gateway.domain.replies import apply_reply, extract_reply, follow_up_day_zero, map_answers
@@ -41,7 +41,6 @@ from schemas.topics import Topic
 
 CONSUMER = "followup-replies"
 ACTOR = "consumer:followup-replies"
-_QUESTIONS = frozenset(q.value for q in Question)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,19 +83,30 @@ def is_automatic_reply(raw: bytes) -> bool:
     return str(head.get("Precedence", "")).strip().lower() == "auto_reply"
 
 
-def _reply_text(conn: Connection, inbound_id: str) -> str | None:
+@dataclass(frozen=True, slots=True)
+class _Raw:
+    """The stored inbound message, read once per reply."""
+
+    channel: str
+    content_type: str
+    payload: bytes
+
+
+def _raw(conn: Connection, inbound_id: str) -> _Raw | None:
     r = conn.execute(
         select(
             inbound_messages.c.channel, inbound_messages.c.content_type, inbound_messages.c.payload
         ).where(inbound_messages.c.id == inbound_id)
     ).first()
-    if r is None:
-        return None
-    if r.channel == "EMAIL":
+    return _Raw(r.channel, r.content_type, r.payload) if r is not None else None
+
+
+def _reply_text(raw: _Raw) -> str:
+    if raw.channel == "EMAIL":
         # The body only: a reply's subject is ours ("Re: Follow-up … [ICSR-REF:…]"), not the
         # reporter's words, and an opt-out ("STOP") counts only as the whole text.
-        return parse_email(r.payload).text.strip()
-    extraction = extract(r.channel, r.content_type, r.payload)
+        return parse_email(raw.payload).text.strip()
+    extraction = extract(raw.channel, raw.content_type, raw.payload)
     texts = [rep.text for rep in extraction.reports if isinstance(rep, TextReport)]
     return "\n\n".join(texts) if texts else ""
 
@@ -133,13 +143,18 @@ class ReplyHandler:
         if m.case_id is None or m.request_id is None:
             self._triage(conn, m, "unmatched_reply", "a reply with no case to apply it to", ctx)
             return
-        if m.channel == "EMAIL" and (self._bounce(conn, m, ctx) or self._auto_reply(conn, m, ctx)):
+        raw = _raw(conn, m.inbound_id)
+        if (
+            raw is not None
+            and m.channel == "EMAIL"
+            and (self._bounce(conn, m, raw, ctx) or self._auto_reply(conn, m, raw, ctx))
+        ):
             return
-        text = _reply_text(conn, m.inbound_id)
         request = followup.request(conn, m.request_id)
-        if text is None or request is None:
+        if raw is None or request is None:
             self._triage(conn, m, "unmatched_reply", "the reply or its request is missing", ctx)
             return
+        text = _reply_text(raw)
         reply = extract_reply(text)
         conn.execute(
             followup_messages.update()
@@ -175,7 +190,7 @@ class ReplyHandler:
             row = case_row(conn, m.case_id)
             assert row is not None
         icsr = current_icsr(conn, m.case_id, row.current_version)
-        questions = [Question(q) for q in request.questions if q in _QUESTIONS]
+        questions = list(known_questions(request.questions))
         answers = map_answers(reply.text, questions, language=request.language)
         update = apply_reply(icsr, reply.text, answers, received_at=m.received_at, refs=self._refs)
         if request.status == followup.OPEN:
@@ -246,12 +261,9 @@ class ReplyHandler:
         ctx.emit(revised.event)
         ctx.audit(revised.audit)
 
-    def _bounce(self, conn: Connection, m: FollowUpReply, ctx: HandlerContext) -> bool:
+    def _bounce(self, conn: Connection, m: FollowUpReply, raw: _Raw, ctx: HandlerContext) -> bool:
         """A delivery failure report about our message: the message failed, not a reply."""
-        payload = conn.execute(
-            select(inbound_messages.c.payload).where(inbound_messages.c.id == m.inbound_id)
-        ).scalar()
-        bounce = parse_bounce(payload) if payload is not None else None
+        bounce = parse_bounce(raw.payload)
         if bounce is None:
             return False
         applied = None
@@ -294,14 +306,13 @@ class ReplyHandler:
         )
         return True
 
-    def _auto_reply(self, conn: Connection, m: FollowUpReply, ctx: HandlerContext) -> bool:
+    def _auto_reply(
+        self, conn: Connection, m: FollowUpReply, raw: _Raw, ctx: HandlerContext
+    ) -> bool:
         """An out-of-office or other automatic answer (RFC 3834 ``Auto-Submitted``, and the
         common non-standard marks): kept in the thread, but not an answer — the request stays
         open and its reminders go on."""
-        payload = conn.execute(
-            select(inbound_messages.c.payload).where(inbound_messages.c.id == m.inbound_id)
-        ).scalar()
-        if payload is None or not is_automatic_reply(payload):
+        if not is_automatic_reply(raw.payload):
             return False
         conn.execute(
             followup_messages.update()

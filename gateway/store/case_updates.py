@@ -22,6 +22,7 @@ from gateway.domain.case import Case, CaseVersion, Provenance
 from gateway.domain.icsr import ICSR
 from gateway.domain.lifecycle import CaseState, assert_transition
 from gateway.domain.serialization import load
+from gateway.domain.validity import Criterion
 from gateway.errors import InvalidMessageError, LifecycleError
 from gateway.ids import new_id
 from gateway.store import cases as case_rows
@@ -55,6 +56,13 @@ class CaseRow:
     day_zero: datetime | None
     serious: bool | None
     expedited: bool | None
+
+    @property
+    def missing(self) -> tuple[Criterion, ...]:
+        """The minimum criteria the latest assessment found missing (stored by name)."""
+        return tuple(
+            Criterion[name] for name in self.missing_criteria if name in Criterion.__members__
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,15 +32,13 @@ from gateway.api.icsr.models import (
 from gateway.api.icsr.reading import current, require_row
 from gateway.api.icsr.responses import errors
 from gateway.domain.followup.planner import FollowUpPlan, plan_followup
-from gateway.domain.followup.questions import Question
+from gateway.domain.followup.questions import known_questions
 from gateway.domain.icsr import ICSR
-from gateway.domain.validity import Criterion
 from gateway.store import audit, followup, outbox
 from gateway.store.case_updates import CaseRow
 from gateway.store.followup import MessageRow, RequestRow
 
 PREFIX = "/api/v1/icsr/{case_id}/followup"
-_QUESTIONS = frozenset(q.value for q in Question)
 
 
 def request_view(r: RequestRow) -> FollowUpRequestView:
@@ -84,9 +82,7 @@ def _conflict(code: str, message: str) -> ApiError:
 def _plan(
     row: CaseRow, body: FollowUpSend, previous: list[RequestRow], ctx: CaseApiContext, icsr: ICSR
 ) -> FollowUpPlan:
-    missing = tuple(
-        Criterion[name] for name in row.missing_criteria if name in Criterion.__members__
-    )
+    missing = row.missing
     track = "serious" if row.serious or row.expedited else "non_serious"
     if body.questions:
         return FollowUpPlan(
@@ -101,7 +97,7 @@ def _plan(
         serious=bool(row.serious),
         expedited=bool(row.expedited),
         rules=ctx.followup.rules,
-        already_asked=[Question(q) for r in previous for q in r.questions if q in _QUESTIONS],
+        already_asked=[q for r in previous for q in known_questions(r.questions)],
         max_questions=ctx.followup.max_questions,
     )
     if plan is None:

@@ -7,6 +7,7 @@ valid ICSR first (GVP VI.B.2), then what serious or expedited cases need.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 
 
@@ -45,3 +46,12 @@ _MINIMUM = frozenset(
         Question.REACTION,
     }
 )
+
+
+_VALUES = frozenset(q.value for q in Question)
+
+
+def known_questions(values: Iterable[str]) -> tuple[Question, ...]:
+    """Stored question values as members, in order; a value this version does not know (a
+    request written by a newer or older release) is skipped, never guessed."""
+    return tuple(Question(v) for v in values if v in _VALUES)
