@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+import structlog
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
 
@@ -27,6 +28,15 @@ def _postgres_reachable() -> str | None:
     except Exception as exc:  # any failure means unreachable; the reason is reported
         return f"{type(exc).__name__}: {exc}".splitlines()[0]
     return None
+
+
+@pytest.fixture(autouse=True)
+def _logging_configuration_restored() -> Iterator[None]:
+    """A test that runs a CLI command configures logging onto its captured stream, which is
+    closed afterwards: the next test's log lines must not go there."""
+    saved = structlog.get_config()
+    yield
+    structlog.configure(**saved)
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,7 @@ leaves."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from gateway.domain.icsr import ICSR
 from gateway.domain.submissions.destinations import Destination
 from gateway.domain.submissions.kinds import SubmissionKind
 from gateway.ids import new_id
+from gateway.logs import get_logger
 from gateway.store import audit, triage
 from gateway.store import submissions as store
 from gateway.store.audit import AuditEntry
@@ -22,6 +24,13 @@ from gateway.store.tables import submissions
 from gateway.store.triage import TriageItem
 from producers import e2b_outbound as e2b
 from producers.dispatch.settings import ACTOR, DispatchSettings
+from schemas.e2b_rules import Finding, Severity
+
+log = get_logger(__name__)
+
+#: what an ICSR's own data can make the E2B writer raise (a broken store or schema folder
+#: is not among them: it fails the pass, which is retried)
+_DATA_ERRORS = (ValueError, TypeError, LookupError, AttributeError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,11 +94,36 @@ def build_batch(
     cfg: DispatchSettings,
 ) -> Built:
     """Build the E2B of ``chosen`` under a new batch number and check it; a batch with
-    blocked ICSRs is built again from the sendable ones."""
+    blocked ICSRs is built again from the sendable ones.
+
+    An ICSR that cannot be written at all (a value the E2B writer refuses) is blocked like
+    one with reject findings, with a triage item naming the error: one bad case never
+    stops the batches of a destination."""
     items = [outbound_item(s, icsrs[(s.case_id, s.case_version)], cfg.organisation) for s in chosen]
     batch_number = f"{destination.batch_sender}-{new_id()}"[:100]
+    try:
+        return _build(destination, items, batch_number, now, cfg, {})
+    except _DATA_ERRORS:  # an ICSR's data the writer refuses: find which one(s) below
+        unwritable = _unwritable(destination, items, batch_number, now, cfg)
+    writable = [i for i in items if i.submission_id not in unwritable]
+    built = _build(destination, writable, batch_number, now, cfg, unwritable)
+    return Built(items, built.checked, built.prepared, built.sendable)
+
+
+def _build(
+    destination: Destination,
+    items: Sequence[e2b.OutboundItem],
+    batch_number: str,
+    now: datetime,
+    cfg: DispatchSettings,
+    unwritable: Mapping[str, tuple[Finding, ...]],
+) -> Built:
+    if not items:
+        return Built(items, e2b.Checked((), dict(unwritable), ()), None, {})
     batch = e2b.r3_batch(destination, items, batch_number, now, cfg.organisation)
     checked = e2b.check(destination, batch, items, now.astimezone(cfg.tz).date(), cfg.schemas_dir)
+    if unwritable:
+        checked = dataclasses.replace(checked, blocked={**checked.blocked, **unwritable})
     if not checked.sendable:
         return Built(items, checked, None, {})
     root = checked.root
@@ -106,6 +140,38 @@ def build_batch(
     )
     sendable = {i.submission_id: (i, dates[i.safety_report_id]) for i in checked.sendable}
     return Built(items, checked, prepared, sendable)
+
+
+def _unwritable(
+    destination: Destination,
+    items: Sequence[e2b.OutboundItem],
+    batch_number: str,
+    now: datetime,
+    cfg: DispatchSettings,
+) -> dict[str, tuple[Finding, ...]]:
+    """The items that fail to build on their own, each with a finding saying why."""
+    out: dict[str, tuple[Finding, ...]] = {}
+    for item in items:
+        try:
+            _build(destination, [item], batch_number, now, cfg, {})
+        except _DATA_ERRORS as exc:
+            log.warning(
+                "an ICSR could not be written as E2B; submission blocked",
+                submission_id=item.submission_id,
+                destination=destination.id,
+                error_type=type(exc).__name__,
+            )
+            out[item.submission_id] = (
+                Finding(
+                    rule_id="WRITE",
+                    element_id="N.2.r",
+                    xpath="/MCCI_IN200100UV01/PORR_IN049016UV",
+                    severity=Severity.REJECT,
+                    message=f"the E2B message could not be written: {str(exc)[:500]}",
+                    message_id=item.safety_report_id,
+                ),
+            )
+    return out
 
 
 def record_prepared(

@@ -101,7 +101,12 @@ def _parse_message(msg: Element, deferred: bool) -> R3Message:
     for child in children:
         tag = child.tag
         if tag == CONTROL_ACT_PROCESS:
-            icsr = _parse_control_act(child, extras)
+            try:
+                icsr = _parse_control_act(child, extras)
+            except E2BR3Error:
+                raise
+            except ValueError as exc:  # a value the domain refuses (a code, a quantity, …)
+                raise E2BR3Error(f"N.2.r ICSR: {exc}") from None
         elif tag == ID:
             fields["message_id"] = _id(child, oids.MESSAGE_ID, "N.2.r.1")
         elif tag == CREATION_TIME:

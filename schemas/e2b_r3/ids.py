@@ -5,9 +5,25 @@ from __future__ import annotations
 import re
 from uuid import NAMESPACE_URL, UUID, uuid5
 
+from schemas.e2b_r3.xml import E2BR3Error
+
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _OID = re.compile(r"^[0-2](\.(0|[1-9][0-9]*))+$")
 _HEX32 = re.compile(r"^[0-9a-fA-F]{32}$")
+
+
+def is_uid(value: str) -> bool:
+    """True for what :func:`uid` can write: a UUID, an OID or a 32-hex id."""
+    return bool(_UUID.match(value) or _OID.match(value) or _HEX32.match(value))
+
+
+def read_uid(value: str | None, where: str) -> str | None:
+    """An II root read from a file (``None`` when absent). Anything but a UUID or an OID is
+    refused, as the schema's ``uid`` type refuses it: these ids link the drug-reaction
+    matrix, so a case holding one could never be written out again."""
+    if value is None or is_uid(value):
+        return value
+    raise E2BR3Error(f"{where}: <id root={value[:60]!r}> is not a UUID or an OID")
 
 
 def uid(local_id: str) -> str:

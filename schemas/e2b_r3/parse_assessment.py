@@ -8,6 +8,7 @@ from gateway.domain.codes import DrugRole
 from gateway.domain.drug import CausalityAssessment
 from gateway.domain.values import MedDRATerm
 from schemas.e2b_r3 import oids
+from schemas.e2b_r3.ids import read_uid
 from schemas.e2b_r3.parse_drug import finish_drugs
 from schemas.e2b_r3.parse_patient import parse_primary_role
 from schemas.e2b_r3.parse_tags import (
@@ -104,7 +105,9 @@ def _causality(
         roles[drug_id] = DrugRole.from_code(value.get(b"code") or "")
         return True
     if code == oids.OBS_CAUSALITY:
-        reaction_id = _ref_id(parts.get(SUBJECT1), ADVERSE_EFFECT_REFERENCE)
+        reaction_id = read_uid(
+            _ref_id(parts.get(SUBJECT1), ADVERSE_EFFECT_REFERENCE), "G.k.9.i.2.r"
+        )
         if drug_id is None or reaction_id is None:
             return False
         if value is not None and value.get(b"code") is not None:

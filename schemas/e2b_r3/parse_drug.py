@@ -14,7 +14,7 @@ from gateway.domain.drug import (
 from gateway.domain.values import Coded
 from schemas.e2b_r3 import oids
 from schemas.e2b_r3.ids import anchor as make_anchor
-from schemas.e2b_r3.ids import fallback_id
+from schemas.e2b_r3.ids import fallback_id, read_uid
 from schemas.e2b_r3.parse_tags import (
     ACT,
     ACT_REFERENCE,
@@ -134,7 +134,7 @@ def parse_drug(sa: Element, index: int, extras: Extras, seen: dict[str, int]) ->
     drug_id: str | None = None
     for child in children:
         if child.tag == ID:
-            drug_id = child.get(b"root")
+            drug_id = read_uid(child.get(b"root"), "G.k drug")
             break
     drug_id = drug_id or fallback_id("drug", index)
     anchor = make_anchor("drug", drug_id, seen)
@@ -165,7 +165,7 @@ def parse_drug(sa: Element, index: int, extras: Extras, seen: dict[str, int]) ->
                 extras.keep(anchor, children, child)
                 continue
             key = "time_from_first_dose" if type_code == "SAS" else "time_from_last_dose"
-            rows.row(ref.get(b"root") or "")[key] = interval
+            rows.row(_reaction_ref(ref, "G.k.9.i.3"))[key] = interval
         elif tag == INBOUND_RELATIONSHIP:
             inner = firsts(child)
             obs = firsts(inner.get(OBSERVATION))
@@ -185,6 +185,14 @@ def parse_drug(sa: Element, index: int, extras: Extras, seen: dict[str, int]) ->
     fields["indications"] = tuple(indications)
     fields["additional_info_codes"] = tuple(info)
     return DrugParts(drug_id, fields, rows)
+
+
+def _reaction_ref(ref: Element, where: str) -> str:
+    """The reaction a matrix row names (its ``actReference/id/@root``)."""
+    root = read_uid(ref.get(b"root"), where)
+    if root is None:
+        raise E2BR3Error(f"{where}: the reaction reference has no id root")
+    return root
 
 
 def _drug_observation(
@@ -214,7 +222,7 @@ def _drug_observation(
         ref = path(parts.get(OUTBOUND_RELATIONSHIP1), ACT_REFERENCE, ID)
         if ref is None or value is None:
             return False
-        rows.row(ref.get(b"root") or "")["recurrence"] = RechallengeResult.from_code(
+        rows.row(_reaction_ref(ref, "G.k.9.i.4"))["recurrence"] = RechallengeResult.from_code(
             value.get(b"code") or ""
         )
     else:

@@ -8,7 +8,7 @@ from gateway.domain.reaction import Reaction, Seriousness
 from gateway.domain.values import NullFlavor, TrueOrNI
 from schemas.e2b_r3 import oids
 from schemas.e2b_r3.ids import anchor as make_anchor
-from schemas.e2b_r3.ids import fallback_id
+from schemas.e2b_r3.ids import fallback_id, read_uid
 from schemas.e2b_r3.parse_tags import (
     CENTER,
     CODE,
@@ -70,7 +70,7 @@ def parse_reaction(
     reaction_id: str | None = None
     for child in children:
         if child.tag == ID:
-            reaction_id = child.get(b"root")
+            reaction_id = read_uid(child.get(b"root"), "E.i reaction")
             break
     reaction_id = reaction_id or fallback_id("reaction", index)
     anchor = make_anchor("reaction", reaction_id, seen)

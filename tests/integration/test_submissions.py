@@ -13,7 +13,8 @@ import pytest
 from lxml import etree
 from sqlalchemy.engine import URL
 
-from gateway.domain.codes import ReportType
+from gateway.domain.codes import RechallengeResult, ReportType
+from gateway.domain.drug import DrugReactionAssessment
 from gateway.domain.reaction import Seriousness
 from gateway.store.submissions import ack_rows
 from schemas.e2b_r3 import parse_batch
@@ -113,6 +114,37 @@ def test_a_reject_finding_blocks_sending_and_opens_a_triage_item_naming_the_fiel
     assert item["case_id"] == case_id
     assert item["detail"]["fields"] == ["C.1.6.1.r.1"]
     assert _outbox_files(h, "EV") == []
+
+
+def test_a_case_the_e2b_writer_refuses_is_blocked_with_a_triage_item_and_the_rest_goes_out(
+    h: Harness,
+) -> None:
+    icsr = sample_icsr()
+    # A matrix row naming no reaction of the case, by an id no E2B II root can hold: the
+    # writer refuses it rather than guess which reaction was meant.
+    stray = DrugReactionAssessment(reaction_id="not-a-uuid", recurrence=RechallengeResult.RECURRED)
+    first = icsr.drugs[0]
+    drugs = (
+        dataclasses.replace(first, reaction_assessments=(*first.reaction_assessments, stray)),
+        *icsr.drugs[1:],
+    )
+    bad = h.new_case(dataclasses.replace(icsr, drugs=drugs))
+    good = h.new_case()
+    h.plan(h.event(bad, 1), h.event(good, 1))
+
+    assert h.dispatch() == 1
+
+    [blocked] = h.submissions(bad)
+    assert blocked.status == "blocked"
+    assert any("not-a-uuid" in e and e.startswith("WRITE N.2.r") for e in blocked.errors)
+    [item] = h.triage("submission_blocked")
+    assert item["case_id"] == bad
+    assert item["detail"]["findings"][0]["rule_id"] == "WRITE"
+    [sent] = h.submissions(good)
+    assert sent.status == "dispatched"
+    [batch] = [parse_batch(p.read_bytes()) for p in _outbox_files(h, "EV")]
+    assert [m.message_id for m in batch.messages] == [sent.message_id]
+    assert h.dispatch() == 0  # the blocked one is not tried again on the next pass
 
 
 def test_a_positive_ack_accepts_the_submission_with_the_local_number_and_deadline_met(

@@ -58,6 +58,7 @@ from gateway.domain.report import (
 )
 from gateway.domain.values import Coded, MedDRATerm, NullFlavor, PartialDate, Quantity
 from schemas.e2b_r3 import R3Batch, R3Message, build_batch, parse_batch, serialize
+from schemas.e2b_r3.xml import E2BR3Error
 
 R1 = "154eb889-958b-45f2-a02f-42d4d6f4657f"
 R2 = "154eb889-958b-45f2-a02f-42d4d6f4555f"
@@ -450,3 +451,36 @@ def test_non_uid_local_id_is_refused() -> None:
     icsr = _icsr()
     with pytest.raises(ValueError, match="cannot be an E2B II root"):
         build_batch(_batch(replace(icsr, reactions=(replace(icsr.reactions[0], id="r-1"),))))
+
+
+def _xml_with(old: bytes, new: bytes) -> bytes:
+    data = serialize(build_batch(_batch(_icsr())))
+    assert old in data
+    return data.replace(old, new, 1)
+
+
+def test_a_received_reaction_id_that_is_no_uuid_or_oid_is_refused_by_the_reader() -> None:
+    data = _xml_with(f'<id root="{R1}"/>'.encode(), b'<id root="true"/>')
+
+    with pytest.raises(
+        E2BR3Error, match=r"E\.i reaction: <id root='true'> is not a UUID or an OID"
+    ):
+        parse_batch(data)
+
+
+def test_a_matrix_row_naming_a_reaction_by_no_uuid_or_oid_is_refused_by_the_reader() -> None:
+    data = serialize(build_batch(_batch(_icsr())))
+    ref = f'<actReference classCode="OBS" moodCode="EVN"><id root="{R1}"/>'.encode()
+    assert ref in data
+
+    with pytest.raises(E2BR3Error, match=r"G\.k\.9\.i\.\d: <id root='r-1'>"):
+        parse_batch(data.replace(ref, ref.replace(R1.encode(), b"r-1")))
+
+
+def test_a_value_the_domain_refuses_is_reported_as_an_e2b_error_not_a_bare_value_error() -> None:
+    data = serialize(build_batch(_batch(_icsr())))
+    unit = b'unit="mg"'
+    assert unit in data
+
+    with pytest.raises(E2BR3Error, match=r"N\.2\.r ICSR: Quantity\.unit must be a non-empty"):
+        parse_batch(data.replace(unit, b'unit=" "', 1))
