@@ -53,7 +53,7 @@ SENSITIVE_KEYS = frozenset(
     }
 )
 
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]++@[\w-]+(?:\.[\w-]+)+")
 # Dots are left out on purpose: "127.0.0.1:9092" is an address, not a phone number.
 _PHONE = re.compile(r"(?<![\w.])(?:whatsapp:)?\+?\d[\d ()-]{6,}\d(?![\w.])")
 

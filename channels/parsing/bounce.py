@@ -24,7 +24,7 @@ from email.parser import BytesParser, HeaderParser
 from email.utils import parseaddr
 
 _MSG_ID = re.compile(r"<[^<>\s]+@[^<>\s]+>")
-_MSG_ID_LINE = re.compile(r"^\s*>?\s*Message-ID:\s*(<[^<>\s]+@[^<>\s]+>)", re.I | re.M)
+_MSG_ID_LINE = re.compile(r"^[ \t]*+>?[ \t]*+Message-ID:\s*(<[^<>\s]+@[^<>\s]+>)", re.I | re.M)
 _STATUS = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
 _SMTP_REPLY = re.compile(r"\b([45]\d\d)[ -]+(?:#?[45]\.\d{1,3}\.\d{1,3}\b)?.*", re.I)
 _BOUNCE_SENDER = re.compile(r"^(mailer-daemon|postmaster|mail-daemon|mailerdaemon)@", re.I)
@@ -34,7 +34,7 @@ _BOUNCE_SUBJECT = re.compile(
     r"non.?delivery|could not be delivered|delivery failure",
     re.I,
 )
-_ADDRESS = re.compile(r"<?([\w.+-]+@[\w-]+(?:\.[\w-]+)+)>?")
+_ADDRESS = re.compile(r"<?((?<![\w.+-])[\w.+-]++@[\w-]+(?:\.[\w-]+)+)>?")
 _DIAGNOSTIC_TYPE = re.compile(r"[A-Za-z][A-Za-z0-9-]*")  # smtp, X-Postfix, X-Exim …
 _DIAGNOSTIC_MAX = 1000
 

@@ -34,7 +34,7 @@ _NEUTRAL_RELATIONS = words(
     "amigo amiga vecino vecina paciente cliente clienta"
 )
 _RELATION = re.compile(
-    r"\b(?:my|our|mi|nuestr[oa])\s+(?:\d{1,3}[\s-]*(?:year|month|week)s?[\s-]*old\s+|"
+    r"\b(?:my|our|mi|nuestr[oa])\s++(?:\d{1,3}[\s-]*(?:year|month|week)s?[\s-]*old\s+|"
     r"(?:little|young|elderly|old|older|younger|teenage|baby|pequen[oa]|)\s*)"
     r"(?P<rel>[a-z]+)\b"
     r"|\b(?P<pt>(?:the|a|an|la|el|una|un)\s+(?:patient|paciente))\b"
@@ -70,12 +70,12 @@ _SELF_ADJECTIVE = re.compile(
 )
 _AGE = (
     re.compile(
-        r"\b(?P<n>\d{1,3})\s*[- ]?\s*(?P<u>years?|yrs?|months?|mos?|weeks?|wks?|days?)"
-        r"\s*[- ]?\s*old\b"
+        r"\b(?P<n>\d{1,3})\s*+[- ]?\s*+(?P<u>years?|yrs?|months?|mos?|weeks?|wks?|days?)"
+        r"\s*+[- ]?\s*+old\b"
     ),
     re.compile(r"\b(?P<n>\d{1,3})\s*(?:yo|y/o|y\.o\.|yr\s+old)(?!\w)"),
     re.compile(
-        r"\b(?:aged|age|edad)\s*[:=]?\s*(?P<n>\d{1,3})(?:\s*(?P<u>years?|months?|weeks?|"
+        r"\b(?:aged|age|edad)\s*+[:=]?\s*+(?P<n>\d{1,3})(?:\s*+(?P<u>years?|months?|weeks?|"
         r"anos|meses|semanas))?\b"
     ),
     re.compile(
@@ -120,14 +120,16 @@ _AGE_GROUPS: tuple[tuple[AgeGroup, re.Pattern[str]], ...] = (
 )
 _INITIALS = (
     re.compile(
-        r"\b(?:[Ii]nitials|[Ii]niciales)\s*(?:are|son)?\s*[:=]?\s*"
+        # one way only to read the spaces between label, verb, colon and value (three
+        # optional runs of \s* in a row backtracked cubically on a long run of blanks)
+        r"\b(?:[Ii]nitials|[Ii]niciales)(?:\s+(?:are|son))?(?:\s*[:=])?\s*"
         r"(?P<v>[A-Z]\.\s?[A-Z]\.(?:\s?[A-Z]\.){0,2}|[A-Z]{2,4}\b)"
     ),
     re.compile(r"\b(?:[Pp]atient|[Pp]aciente|[Pp]t)\.?\s+(?P<v>[A-Z]\.[A-Z]\.(?:[A-Z]\.){0,2})"),
 )
 _WEIGHT = re.compile(
-    r"\b(?:weighs?|weight|weighing|pesa|peso|pesaba)?\s*[:=]?\s*(?:about|around|unos|aprox\.?)?"
-    r"\s*(?P<n>\d{2,3}(?:[.,]\d)?)\s*(?P<u>kg|kgs|kilos?|kilograms?|lbs?|pounds?|libras)\b"
+    r"\b(?:weighs?|weight|weighing|pesa|peso|pesaba)?\s*+[:=]?\s*+(?:about|around|unos|aprox\.?)?"
+    r"\s*+(?P<n>\d{2,3}(?:[.,]\d)?)\s*+(?P<u>kg|kgs|kilos?|kilograms?|lbs?|pounds?|libras)\b"
 )
 _WEIGHT_CHANGE = words(
     "lost gained put gain loss perdi perdio subi subio engorde engordo adelgace adelgazo "

@@ -32,7 +32,7 @@ _UNITS = {
     "drops": "[drp]", "gotas": "[drp]", "injection": "{DF}", "injections": "{DF}",
 }  # fmt: skip
 _NUMBER = (
-    r"(?P<num>\d+(?:[.,]\d+)?|"
+    r"(?P<num>(?<!\d)\d++(?:[.,]\d++)?|"
     + "|".join(
         sorted((w for w in NUMBER_WORDS if len(w) > 2 or w in ("un",)), key=len, reverse=True)
     )

@@ -36,7 +36,7 @@ CALLING_CODES: dict[str, str] = {
 _GENERIC_TLDS = words("com org net edu gov info biz io co mil int eu")
 _TLD_COUNTRY = {"uk": "GB"}
 
-_SELF = r"(?:i\s+am|i\W?m|im|as|soy|como)\s+(?:a|an|the|el|la|un|una)?\s*(?:[a-z]+\s+)?"
+_SELF = r"(?:i\s+am|i\W?m|im|as|soy|como)\s++(?:(?:a|an|the|el|la|un|una)\s++)?(?:[a-z]+\s++)?"
 _QUALIFICATION_CUES: tuple[tuple[Qualification, re.Pattern[str], float], ...] = (
     (
         Qualification.PHYSICIAN,
@@ -129,7 +129,7 @@ _NAME_WORD = r"[A-ZÁÉÍÓÚÑ][a-záéíóúñü'-]+"
 _NAME = re.compile(
     rf"^(?P<title>(?:Dr|Dra|Doctor|Doctora)\.?\s+)?(?P<given>{_NAME_WORD})"
     rf"(?P<family>(?:\s+(?:de\s+la\s+|del\s+|de\s+)?(?:{_NAME_WORD}|[A-Z]\.)){{0,3}})"
-    r"(?:\s*,?\s*(?:MD|M\.D\.|RN|PharmD|MBBS))?\s*$"
+    r"(?:\s*+,?\s*+(?:MD|M\.D\.|RN|PharmD|MBBS))?\s*$"
 )
 _INTRO = re.compile(
     rf"(?:[Mm]y name is|[Mm]e llamo|[Mm]i nombre es|[Tt]his is|[Ss]oy|[Ll]e escribe)\s+"
@@ -142,7 +142,7 @@ _NOT_NAMES = words(
     "Madre Padre Mother Father Enviado Get Best Internal Medicine Oncology Oncología Urgencias "
     "Neumología Gastroenterology Pediatría Cardiología Servicio Department Hospital"
 )
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]++@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"(?<![\w+])\+\d[\d\s().-]{7,16}\d")
 
 

@@ -51,7 +51,7 @@ _CUES: tuple[tuple[SeriousnessCriterion, re.Pattern[str]], ...] = (
             r"(?:hospital\s+stay|hospitali[sz]ation|admission)\s+(?:was\s+)?(?:prolonged|extended)|"
             r"kept\s+(?:her|him|me|them)?\s*in(?:\s+the)?\s+hospital|stayed\s+in(?:\s+the)?\s+hospital|"
             r"(?:days?|nights?|weeks?)\s+in(?:\s+the)?\s+hospital|in\s+hospital\s+for|"
-            r"intensive\s+care|icu|prolonged\s+(?:her|his|the)?\s*hospital|"
+            r"intensive\s+care|icu|prolonged\s++(?:her|his|the)?\s*hospital|"
             r"ingresad[oa]s?|ingreso\s+(?:hospitalario|en|a|de|por)|ingresaron|ingresarla|"
             r"ingresarlo|ingresar|hospitalizad[oa]s?|hospitalizacion|uci|cuidados\s+intensivos|"
             r"(?:dias?|noches?|semanas?)\s+en\s+el\s+hospital)\b"

@@ -34,7 +34,7 @@ _ABBREVIATIONS = words(
     "dr dra mr mrs ms sr sra srta st approx aprox e g i eg ie vs etc no nr tab tabs cap "
     "caps fig p ej inc ltd co"
 )
-_SENTENCE_END = re.compile(r"[.!?¡¿]+(?=\s|$)|\n\s*\n|\n(?=\s*[-*•>]|\s*[A-Z¿¡])|[?!]")
+_SENTENCE_END = re.compile(r"(?<![.!?¡¿])[.!?¡¿]++(?=\s|$)|\n\s*\n|\n(?=\s*[-*•>]|\s*[A-Z¿¡])|[?!]")
 _CLAUSE_BREAK = re.compile(
     r"[;:()\[\]]|\s-\s|\b(?:but|however|although|though|whereas|pero|aunque|sin embargo|"
     r"sino|mientras que|then|luego|despues|after that|and then|y luego|y despues)\b"

@@ -112,7 +112,7 @@ _AGE_NUMBER = re.compile(
 _FEMALE = re.compile(r"\b(?:female|woman|girl|f|mujer|femenino|femenina|niña|she|ella)\b", re.I)
 _MALE = re.compile(r"\b(?:male|man|boy|m|hombre|var[oó]n|masculino|niño|he|él)\b", re.I)
 _DOSE = re.compile(
-    r"(?P<n>\d+(?:[.,]\d+)?)\s*(?P<u>mg|g|mcg|µg|ug|ml|mL|l|iu|ui|units?|unidades|"
+    r"(?<!\d)(?P<n>\d++(?:[.,]\d++)?)\s*+(?P<u>mg|g|mcg|µg|ug|ml|mL|l|iu|ui|units?|unidades|"
     r"tablets?|tabs?|comprimidos?|pastillas?|capsules?|c[aá]psulas?|puffs?|drops?|gotas)\b",
     re.IGNORECASE,
 )
@@ -134,7 +134,7 @@ _ROUTES = (
     ),
     ("inhalation", re.compile(r"\b(?:inhal\w*|inhaler|inhalador)\b", re.I)),
 )
-_CONTACT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\+?\d[\d\s().-]{6,}\d")
+_CONTACT = re.compile(r"(?<![\w.+-])[\w.+-]++@[\w-]+(?:\.[\w-]+)+|\+?\d[\d\s().-]{6,}\d")
 _BATCH = re.compile(r"\b(?=[A-Z0-9-]*\d)(?=[A-Z0-9-]*[A-Z])[A-Z0-9][A-Z0-9-]{2,19}\b")
 
 
@@ -429,7 +429,7 @@ def map_answers(
     return tuple(answers)
 
 
-_CLAUSE_BREAK = re.compile(r"[.;,]\s+|\s+(?:and|but|y|pero)\s+", re.IGNORECASE)
+_CLAUSE_BREAK = re.compile(r"[.;,]\s+|(?<!\s)\s++(?:and|but|y|pero)\s+", re.IGNORECASE)
 
 
 def _clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:

@@ -58,7 +58,8 @@ _VERBS = (
 )
 #: the end of an attribution: a "wrote" verb or the quoted author's address, then a colon
 _ATTRIBUTION_END = re.compile(
-    rf"(?:(?:^|[\s,\uff0c>]){_VERBS}|<[^<>]*@[^<>]*>|\S+@\S+)\s*[:\uff1a]\s*$", re.IGNORECASE
+    rf"(?:(?:^|[\s,\uff0c>]){_VERBS}|<[^<>]*@[^<>]*>|(?<!\S)[^\s@]++@\S+)\s*[:\uff1a]\s*$",
+    re.IGNORECASE,
 )
 #: how attributions begin: an introducing word or a date
 _ATTRIBUTION_START = re.compile(
@@ -79,14 +80,16 @@ _OTHER_KEYS = (
     r"Sendt|Til|Emne|Отправлено|Кому|Тема|Дата|发送时间|收件人|主题|抄送|日期|寄件日期|收件者|"
     r"主旨|送信日時|宛先|件名|보낸\s*날짜|받는\s*사람|제목"
 )
-_HEADER_COLON = r"\s*\*?\s*[:\uff1a]"
-_FROM_HEADER = re.compile(rf"^\s*\*?\s*(?:{_FROM_KEYS}){_HEADER_COLON}", re.IGNORECASE)
-_ANY_HEADER = re.compile(rf"^\s*\*?\s*(?:{_FROM_KEYS}|{_OTHER_KEYS}){_HEADER_COLON}", re.IGNORECASE)
+_HEADER_COLON = r"\s*+\*?\s*+[:\uff1a]"
+_FROM_HEADER = re.compile(rf"^\s*+\*?\s*+(?:{_FROM_KEYS}){_HEADER_COLON}", re.IGNORECASE)
+_ANY_HEADER = re.compile(
+    rf"^\s*+\*?\s*+(?:{_FROM_KEYS}|{_OTHER_KEYS}){_HEADER_COLON}", re.IGNORECASE
+)
 #: a lone "From:" line is a header only when it names an address the way clients do
-_FROM_ADDRESS = re.compile(r"<[^<>]*@[^<>]*>|\[mailto:|\S+@\S+\.\w+")
+_FROM_ADDRESS = re.compile(r"<[^<>]*@[^<>]*>|\[mailto:|(?<![^\s@])[^\s@]++@[^\s@]*?\.\w+")
 
 _SEPARATOR = re.compile(
-    r"^\s*(?:[-_=*]{3,}.*|.*(?:Original\s+Message|Mensaje\s+original|Message\s+d'origine|"
+    r"^\s*+(?:[-_=*]{3,}.*|.*?(?:Original\s+Message|Mensaje\s+original|Message\s+d'origine|"
     r"Urspr[üu]ngliche\s+Nachricht|Messaggio\s+originale|Oorspronkelijk\s+bericht|"
     r"Mensagem\s+original).*)$",
     re.IGNORECASE,
@@ -104,14 +107,16 @@ _FORWARD = re.compile(
 )
 
 _SIGNATURE_RULE = re.compile(r"^\s*(?:-{2,}|_{2,})\s*$")
-_DEVICE_WORDS = r"(?:[\w.-]+\s*){1,5}"
+#: one to five words; each after the first needs the space before it, so a long token can be
+#: split only one way (``(?:[\w.-]+\s*){1,5}`` backtracked exponentially on one)
+_DEVICE_WORDS = r"[\w.-]+(?:\s+[\w.-]+){0,4}"
 _DEVICE = re.compile(
     rf"^\s*(?:sent\s+(?:from|with|via|using)\s+(?:my\s+)?{_DEVICE_WORDS}|"
     rf"enviado\s+(?:desde|con|do|a\s+partir\s+do)\s+(?:mi\s+|meu\s+)?{_DEVICE_WORDS}|"
     rf"(?:get|obtener|descargar|obtenir|holen\s+sie\s+sich)\s+outlook\s+"
     rf"(?:for|para|pour|f[üu]r)\s+(?:ios|android)|"
     rf"envoy[ée]\s+(?:de|depuis)\s+(?:mon\s+)?{_DEVICE_WORDS}|"
-    rf"von\s+meinem\s+{_DEVICE_WORDS}gesendet|"
+    rf"von\s+meinem\s+{_DEVICE_WORDS}\s+gesendet|"
     rf"inviato\s+da\s+(?:il\s+mio\s+)?{_DEVICE_WORDS}|"
     rf"verzonden\s+(?:vanaf|met)\s+(?:mijn\s+)?{_DEVICE_WORDS})\s*$",
     re.IGNORECASE,

@@ -145,7 +145,7 @@ _FORWARD = frozenset(
     {"fwd", "fw", "wg", "rv", "tr", "enc", "i", "doorst", "vb", "vl", "pd"}
     | {"转发", "轉寄", "転送", "πρθ"}
 )
-_PREFIX = re.compile(r"^\s*([^\W\d_]{1,7})\s*(?:\[\d+\]|\(\d+\))?\s*[:\uff1a]\s*")
+_PREFIX = re.compile(r"^\s*+([^\W\d_]{1,7})\s*+(?:\[\d+\]|\(\d+\))?\s*+[:\uff1a]\s*")
 _BRACKET_TAG = re.compile(r"^\s*\[[^\]]*\]\s*")
 _OUR_TAG = re.compile(r"^\s*\[\s*ICSR-REF\s*:", re.IGNORECASE)
 
