@@ -150,6 +150,12 @@ class Settings(BaseSettings):
         default=None,
         description="URL the outside world uses to reach the HTTP server (webhook signatures).",
     )
+    case_api_max_bytes: int = Field(
+        default=10 * 1024 * 1024,
+        ge=1024,
+        description="Largest request body the case API (/api/v1/icsr, users, tokens) reads, "
+        "in bytes (413).",
+    )
 
     # -- inbound e-mail (SMTP and LMTP listeners)
     smtp_listen_host: str = Field(

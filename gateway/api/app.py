@@ -29,6 +29,7 @@ from fastapi.responses import JSONResponse
 
 from channels.acceptance import InboundAcceptor
 from gateway import __version__
+from gateway.api.body_limit import BodySizeLimit
 from gateway.api.errors import ApiError, api_error_handler, error_response
 from gateway.api.health import ReadinessCheck, health_router
 from gateway.api.icsr import CaseApiContext, icsr_router
@@ -128,6 +129,10 @@ def _document_case_api_errors(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+#: the paths whose bodies FastAPI reads for the case API (bounded by ``BodySizeLimit``)
+CASE_API_PREFIXES = ("/api/v1/icsr", "/api/v1/users", "/api/v1/tokens")
+
+
 def create_app(
     readiness: ReadinessCheck,
     *,
@@ -167,4 +172,10 @@ def create_app(
             if router is not None:
                 app.include_router(router)
         _document_case_api_errors(app)
+        app.add_middleware(
+            BodySizeLimit,
+            limit=case_api.settings.case_api_max_bytes,
+            prefixes=CASE_API_PREFIXES,
+            setting="ICSR_CASE_API_MAX_BYTES",
+        )
     return app

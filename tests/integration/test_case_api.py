@@ -4,7 +4,8 @@ versions, events and coding, duplicates, follow-up, deletion, tokens."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+import json
+from collections.abc import AsyncIterator, Generator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -83,10 +84,13 @@ class Api:
 
 
 def build_api(
-    store: Store, tmp_path: Path, references: IntakeReferences | None = None
-) -> Iterator[Api]:
+    store: Store,
+    tmp_path: Path,
+    references: IntakeReferences | None = None,
+    **settings_values: Any,
+) -> Generator[Api, None, None]:
     upgrade(store.engine)
-    settings = Settings(data_dir=tmp_path)
+    settings = Settings(data_dir=tmp_path, **settings_values)
     context = CaseApiContext.default(store, settings)
     if references is not None:
         context = CaseApiContext(
@@ -169,6 +173,33 @@ def test_created_case_is_assessed_versioned_audited_and_announced(api: Api) -> N
         ).json()
     ]
     assert actions == ["case.received", "validity.assessed"]
+
+
+def test_a_body_over_the_case_api_limit_is_refused_with_413_and_nothing_is_stored(
+    database_url: URL, tmp_path: Path
+) -> None:
+    built = build_api(Store(build_engine(database_url)), tmp_path, case_api_max_bytes=4096)
+    api = next(built)
+    try:
+        body = json.dumps(form(description="x" * 5000)).encode()
+        headers = {**api.headers("icsr:create"), "Content-Type": "application/json"}
+
+        declared = api.client.post("/api/v1/icsr", content=body, headers=headers)
+
+        async def streamed() -> AsyncIterator[bytes]:  # chunked: no length declared
+            yield body[:3000]
+            yield body[3000:]
+
+        chunked = api.client.post("/api/v1/icsr", content=streamed(), headers=headers)
+
+        for r in (declared, chunked):
+            assert r.status_code == 413
+            assert r.json()["error"]["code"] == "payload_too_large"
+            assert "ICSR_CASE_API_MAX_BYTES" in r.json()["error"]["message"]
+        assert count(api, cases) == 0
+        assert create(api)["version"] == 1  # a body under the limit is read as before
+    finally:
+        built.close()
 
 
 def test_report_missing_a_criterion_waits_as_pendiente_without_day_zero(api: Api) -> None:
