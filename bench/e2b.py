@@ -9,6 +9,10 @@ repetition by repetition so that drift hits every measurement alike:
                 as text, no element tree; byte-identical to ``serialize(build_batch(batch))``)
 * ``validate``  ``to_bytes`` + parse of exactly those bytes + XSD validation (schema loaded
                 once): what is validated is what would be sent
+* ``walk``      a reference, not a target: ``fromstring`` + a visit of every element that
+                reads its tag, two attributes and its text through lxml's Python API, and
+                builds nothing; the least any reader of an lxml tree pays, printed as
+                walk/bare so that parse/bare can be read against it
 
 and prints the medians, the ratios parse/bare and build/bare, ICSRs/s for
 build+serialize+validate on one core, and whether each target is met:
@@ -72,6 +76,11 @@ class FileResult:
     cpu_bare_ns: float
     cpu_parse_ns: float
     cpu_build_ns: float
+    walk_ns: float = 0.0
+
+    @property
+    def walk_ratio(self) -> float:
+        return self.walk_ns / self.bare_ns
 
     @property
     def parse_ratio(self) -> float:
@@ -119,13 +128,18 @@ def bench_file(path: Path, schema: Any, repeat: int, warmup: int) -> FileResult:
     def build() -> object:
         return to_bytes(batch)
 
+    def walk() -> object:
+        root = etree.fromstring(data)
+        _visit(root)
+        return root
+
     def validate() -> object:
         out = to_bytes(batch)
         if not schema.validate(etree.fromstring(out, _TRUSTED)):
             raise SystemExit(f"{path.name}: validation failed during the run")
         return out
 
-    steps = (bare, parse, build, validate)
+    steps = (bare, parse, build, validate, walk)
     walls: list[list[int]] = [[] for _ in steps]
     cpus: list[list[int]] = [[] for _ in steps]
     for _ in range(warmup):
@@ -136,7 +150,7 @@ def bench_file(path: Path, schema: Any, repeat: int, warmup: int) -> FileResult:
             w, c = _timed(fn)
             wall.append(w)
             cpu.append(c)
-    bare_ns, parse_ns, build_ns, validate_ns = (statistics.median(t) for t in walls)
+    bare_ns, parse_ns, build_ns, validate_ns, walk_ns = (statistics.median(t) for t in walls)
     cpu_bare, cpu_parse, cpu_build = (statistics.median(t) for t in cpus[:3])
     return FileResult(
         name=path.name,
@@ -149,7 +163,17 @@ def bench_file(path: Path, schema: Any, repeat: int, warmup: int) -> FileResult:
         cpu_bare_ns=cpu_bare,
         cpu_parse_ns=cpu_parse,
         cpu_build_ns=cpu_build,
+        walk_ns=walk_ns,
     )
+
+
+def _visit(el: Any) -> None:
+    for child in el.getchildren():
+        child.tag  # noqa: B018 (the read is what is measured)
+        child.get(b"code")
+        child.get(b"value")
+        child.text  # noqa: B018
+        _visit(child)
 
 
 def _us(ns: float) -> str:
@@ -175,7 +199,7 @@ def report(results: list[FileResult], repeat: int) -> bool:
     header = (
         f"{'file':<26} {'bytes':>7} {'icsrs':>5} {'bare':>9} {'parse':>9} {'build':>9} "
         f"{'build+xsd':>9} {'parse/bare':>10} {'build/bare':>10} {'cpu parse':>9} "
-        f"{'cpu build':>9}"
+        f"{'cpu build':>9} {'walk/bare':>9}"
     )
     print(header)
     print("-" * len(header))
@@ -183,7 +207,7 @@ def report(results: list[FileResult], repeat: int) -> bool:
         print(
             f"{r.name:<26} {r.size:>7} {r.icsrs:>5} {_us(r.bare_ns)} {_us(r.parse_ns)} "
             f"{_us(r.build_ns)} {_us(r.validate_ns)} {r.parse_ratio:>9.2f}x {r.build_ratio:>9.2f}x"
-            f" {r.cpu_parse_ratio:>8.2f}x {r.cpu_build_ratio:>8.2f}x"
+            f" {r.cpu_parse_ratio:>8.2f}x {r.cpu_build_ratio:>8.2f}x {r.walk_ratio:>8.2f}x"
         )
     print("-" * len(header))
     icsrs = sum(r.icsrs for r in results)
@@ -206,6 +230,11 @@ def report(results: list[FileResult], repeat: int) -> bool:
         f"build+serialize+XSD-validate:   {rate:.0f} ICSRs/s on one core "
         f"({icsrs} ICSRs in {validate_s * 1000:.2f} ms; target >= {RATE_TARGET:.0f}): "
         f"{_ok(rate_ok)}"
+    )
+    print(
+        f"reference, walk/bare:           {min(r.walk_ratio for r in results):.2f}x to "
+        f"{max(r.walk_ratio for r in results):.2f}x (parse + a bare visit of every element "
+        "through lxml's Python API, nothing built)"
     )
     met = sum((parse_ok, build_ok, rate_ok))
     print(f"VERDICT: {met}/3 targets met" + ("" if met == 3 else " (see NOT MET above)"))
