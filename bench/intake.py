@@ -15,6 +15,11 @@ Throughput = reports / (last case visible - first SMTP send). A short warm-up (n
 measured) goes first. The latencies are those of a burst: they include queueing behind it.
 
     python -m bench.intake [--reports 2000] [--concurrency 8] [--processes 1 2]
+                           [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/test]
+
+``--postgres SERVER_URL`` measures the same on PostgreSQL as well (a fresh database per
+run, created on that server and dropped afterwards): the target is for SQLite, the
+PostgreSQL figures show how the consumer processes scale on a store with many writers.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -36,6 +42,8 @@ from email.utils import format_datetime, formataddr
 from pathlib import Path
 
 import aiosmtplib
+import sqlalchemy
+from sqlalchemy.engine import make_url
 
 from bench.gateway_process import start_gateway as start_process
 
@@ -48,6 +56,7 @@ _TICKS = os.sysconf("SC_CLK_TCK")
 
 @dataclass
 class Result:
+    store: str
     processes: int
     reports: int
     concurrency: int
@@ -102,6 +111,7 @@ class CaseWatcher:
 
     def __init__(self, db: Path, poll_s: float) -> None:
         self._db = db
+        self._url: str | None = None
         self._poll_s = poll_s
         self.seen: dict[str, float] = {}  # source inbound id → perf_counter when first seen
         self._stop = threading.Event()
@@ -112,6 +122,9 @@ class CaseWatcher:
 
     def start(self) -> None:
         self._loop = asyncio.get_running_loop()
+        if self._url is not None:
+            self._thread.start()
+            return
         conn = sqlite3.connect(f"file:{self._db}?mode=ro", uri=True)
         try:
             self._last_rowid = conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM cases").fetchone()[
@@ -126,6 +139,9 @@ class CaseWatcher:
         self._thread.join()
 
     def _run(self) -> None:
+        if self._url is not None:
+            self._run_sqlalchemy(self._url)
+            return
         conn = sqlite3.connect(f"file:{self._db}?mode=ro", uri=True, check_same_thread=False)
         try:
             while not self._stop.is_set():
@@ -143,6 +159,32 @@ class CaseWatcher:
                 self._stop.wait(self._poll_s)
         finally:
             conn.close()
+
+    def _run_sqlalchemy(self, url: str) -> None:
+        engine = sqlalchemy.create_engine(url)
+        query = sqlalchemy.text(
+            "SELECT source_inbound_id FROM cases WHERE source_inbound_id IS NOT NULL"
+        )
+        try:
+            while not self._stop.is_set():
+                with engine.connect() as conn:
+                    ids = [row[0] for row in conn.execute(query)]
+                now = time.perf_counter()
+                new = [i for i in ids if i not in self.seen]
+                for inbound_id in new:
+                    self.seen[inbound_id] = now
+                if new and self._loop is not None:
+                    self._loop.call_soon_threadsafe(self._changed.set)
+                self._stop.wait(self._poll_s)
+        finally:
+            engine.dispose()
+
+    @classmethod
+    def on_database(cls, url: str, poll_s: float) -> CaseWatcher:
+        """A watcher reading ``cases`` through SQLAlchemy (PostgreSQL: no rowid)."""
+        watcher = cls(Path(), poll_s)
+        watcher._url = url
+        return watcher
 
     async def wait_for(self, inbound_ids: set[str], timeout: float) -> float:
         """perf_counter time of the last of ``inbound_ids`` to become visible."""
@@ -197,8 +239,12 @@ async def send_all(
 # -- the gateway process ------------------------------------------------------------------------
 
 
-def start_gateway(tmp: Path, processes: int) -> tuple[subprocess.Popen[bytes], int]:
+def start_gateway(
+    tmp: Path, processes: int, database_url: str | None = None
+) -> tuple[subprocess.Popen[bytes], int]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ICSR_")}
+    if database_url is not None:
+        env["ICSR_DATABASE_URL"] = database_url
     env.update(
         {
             "ICSR_DATA_DIR": str(tmp / "gw"),
@@ -291,6 +337,7 @@ async def measure(
     profile_dir: Path | None,
     profile_seconds: int = 5,
     profile_gil: bool = False,
+    postgres: str | None = None,
 ) -> Result:
     corpus = corpus_reports()
     run = f"p{processes}-{int(time.time())}"
@@ -298,10 +345,13 @@ async def measure(
     mails = [build_mail(corpus[n % len(corpus)], run, n) for n in range(reports)]
     with tempfile.TemporaryDirectory(prefix="icsr-bench-intake-") as tmpname:
         tmp = Path(tmpname)
-        gateway, port = start_gateway(tmp, processes)
+        database = fresh_postgres_database(postgres) if postgres else None
+        gateway, port = start_gateway(tmp, processes, database)
         try:
             db = tmp / "gw" / "gateway.sqlite3"
-            watcher = CaseWatcher(db, poll_s)
+            watcher = (
+                CaseWatcher.on_database(database, poll_s) if database else CaseWatcher(db, poll_s)
+            )
             watcher.start()
             try:
                 if warm:
@@ -325,6 +375,7 @@ async def measure(
                 watcher.stop()
             latencies = [(watcher.seen[i] - t0) * 1000 for i, t0 in started.items()]
             return Result(
+                store="postgresql" if database else "sqlite",
                 processes=processes,
                 reports=len(started),
                 concurrency=concurrency,
@@ -336,6 +387,30 @@ async def measure(
         finally:
             gateway.terminate()
             gateway.wait(30)
+            if database is not None:
+                drop_postgres_database(postgres or "", database)
+
+
+def fresh_postgres_database(server_url: str) -> str:
+    """A new, empty database on ``server_url``; its URL."""
+    name = f"icsr_bench_{uuid.uuid4().hex[:12]}"
+    admin = sqlalchemy.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_postgres_database(server_url: str, url: str) -> None:
+    admin = sqlalchemy.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            name = make_url(url).database
+            conn.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
 
 
 async def main() -> None:
@@ -367,18 +442,26 @@ async def main() -> None:
         action="store_true",
         help="sample only the thread holding the GIL (where one process's CPU goes)",
     )
+    parser.add_argument(
+        "--postgres",
+        default=None,
+        metavar="SERVER_URL",
+        help="also measure on PostgreSQL (a fresh database on this server per run)",
+    )
     args = parser.parse_args()
 
     results: list[Result] = []
-    for processes in args.processes:
+    stores = [None, args.postgres] if args.postgres else [None]
+    runs = [(store, processes) for store in stores for processes in args.processes]
+    for postgres, processes in runs:
         print(
             f"{args.reports} report e-mails over {args.concurrency} SMTP sessions → cases, "
-            f"{processes} consumer process(es) …",
+            f"{processes} consumer process(es), {'PostgreSQL' if postgres else 'SQLite'} …",
             flush=True,
         )
         profile_dir = None
         if args.profile is not None:
-            profile_dir = args.profile / f"p{processes}"
+            profile_dir = args.profile / f"{'pg-' if postgres else ''}p{processes}"
             profile_dir.mkdir(parents=True, exist_ok=True)
         results.append(
             await measure(
@@ -390,16 +473,17 @@ async def main() -> None:
                 profile_dir,
                 args.profile_seconds,
                 args.profile_gil,
+                postgres,
             )
         )
 
     print()
     print(
-        "SMTP → inbound_messages → intake consumer → cases (SQLite, WAL), embedded broker, "
-        "one run each"
+        "SMTP → inbound_messages → intake consumer → cases, embedded broker, one run each "
+        "(SQLite: WAL; the target is for SQLite)"
     )
     print(
-        f"{'consumer procs':>14} {'reports':>8} {'SMTP 250/s':>11} {'reports/s':>10} "
+        f"{'store':>10} {'consumer procs':>14} {'reports':>8} {'SMTP 250/s':>11} {'reports/s':>10} "
         f"{'p50 ms':>9} {'p99 ms':>9} {'max ms':>9}  CPU s gateway/workers/broker/bench"
     )
     for r in results:
@@ -407,18 +491,21 @@ async def main() -> None:
             f"{r.cpu_s.get(k, 0.0):.1f}" for k in ("gateway", "worker", "broker", "bench")
         )
         print(
-            f"{r.processes:>14} {r.reports:>8} {r.accept_rate:>11.0f} {r.rate:>10.0f} "
-            f"{r.pct(50):>9.0f} {r.pct(99):>9.0f} {r.pct(100):>9.0f}  {cpu}"
+            f"{r.store:>10} {r.processes:>14} {r.reports:>8} {r.accept_rate:>11.0f} "
+            f"{r.rate:>10.0f} {r.pct(50):>9.0f} {r.pct(99):>9.0f} {r.pct(100):>9.0f}  {cpu}"
         )
     print()
     for r in results:
         verdict = "met" if r.rate >= TARGET else "NOT met"
         gateway_cpu = sum(r.cpu_s.get(k, 0.0) for k in ("gateway", "worker", "broker"))
-        print(
-            f"{r.processes} consumer process(es): {r.rate:.0f} reports/s, "
-            f"gateway-side CPU {gateway_cpu / r.reports * 1000:.1f} ms/report; "
-            f"target ≥ {TARGET:.0f} reports/s: {verdict}"
+        gateway_side = gateway_cpu / r.reports * 1000
+        line = (
+            f"{r.store}, {r.processes} consumer process(es): {r.rate:.0f} reports/s, "
+            f"gateway-side CPU {gateway_side:.1f} ms/report"
         )
+        if r.store == "sqlite":
+            line += f"; target ≥ {TARGET:.0f} reports/s: {verdict}"
+        print(line)
     print(
         f"machine: {os.cpu_count()} cores; reports/s = reports / (last case visible - first "
         "SMTP send); latency = client-side SMTP send start → case row visible in the store "

@@ -145,6 +145,12 @@ class Gateway:
             self.runners.append(runner)
             self._tasks.append(asyncio.create_task(runner.run(), name=f"consumer-{spec.name}"))
         if s.consumer_processes > 1:
+            if comp.store.dialect == "sqlite":
+                log.warning(
+                    "extra consumer processes share SQLite's single writer: intake was "
+                    "measured slower than with one process; PostgreSQL lets them scale",
+                    consumer_processes=s.consumer_processes,
+                )
             self.workers = ConsumerWorkers(
                 s.consumer_processes - 1, self.bootstrap_servers, s.data_dir / "workers"
             )

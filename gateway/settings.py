@@ -126,7 +126,9 @@ class Settings(BaseSettings):
         ge=1,
         le=32,
         description="Processes running the consumers (same consumer groups, partitions shared). "
-        "Above 1 uses more cores; keep it at most the topic partitions.",
+        "Above 1 uses more cores with PostgreSQL; with SQLite the processes wait on its single "
+        "writer and intake was measured slower (bench.intake). Keep it at most the topic "
+        "partitions.",
     )
     outbox_batch_size: int = Field(default=1000, ge=1, le=50_000)
     outbox_poll_interval_s: float = Field(default=0.05, gt=0)
