@@ -1,9 +1,11 @@
 """A bound on the request bodies of the case API: read at most the limit, then answer 413.
 
 The channel endpoints read their bodies themselves with ``read_body_limited``; the case
-API's bodies are read by FastAPI (JSON models), which has no bound. This middleware reads
-the body first, up to the limit, and hands it on unchanged; a larger one (declared or
-streamed) gets the channels' 413 answer and never reaches a route.
+API's bodies are read by FastAPI (JSON models). This middleware reads the body first, up
+to the limit, and hands it on unchanged; a larger one (declared or streamed) gets the
+channels' 413 answer and never reaches a route. FastAPI's own ``max_body_size`` (0.164+)
+bounds bodies too, but answers a plain-text 413 (also in place of a 401 or 404 sent before
+the body was read); the case API answers every error in its one JSON shape.
 """
 
 from __future__ import annotations
