@@ -29,6 +29,7 @@ from gateway.domain.followup.reminders import (
     Step,
     next_step,
 )
+from gateway.errors import TransientError
 from gateway.logs import get_logger
 from gateway.store import followup, outbox, triage
 from gateway.store.audit import AuditEntry, record
@@ -81,7 +82,12 @@ class FollowUpTicker:
 
     async def run(self) -> None:
         while True:
-            result = await self.tick()
+            try:
+                result = await self.tick()
+            except TransientError as exc:  # the store or broker is away: the next tick retries
+                log.warning("follow-up ticker: will try again", error=str(exc))
+                await asyncio.sleep(self._config.interval_s)
+                continue
             if result.reminders or result.exhausted or result.resent or result.failed:
                 log.info(
                     "follow-up ticker",
