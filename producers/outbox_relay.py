@@ -2,6 +2,10 @@
 
 At-least-once: a crash between publishing and marking re-publishes those rows on the next
 pass; consumers dedupe on the event id, so that is harmless.
+
+A row the producer or broker refuses for itself (too large) can never be published: it is
+marked, kept in the outbox table, and named in an ``event_not_published`` triage item, so
+that the rows behind it are not held up for ever.
 """
 
 from __future__ import annotations
@@ -15,9 +19,10 @@ from sqlalchemy import Connection
 from gateway.clock import utcnow
 from gateway.errors import TransientError
 from gateway.logs import get_logger
-from gateway.store import outbox
+from gateway.store import outbox, triage
 from gateway.store.engine import Store
-from producers.publisher import EventPublisher
+from gateway.store.triage import TriageItem
+from producers.publisher import EventPublisher, MessageRefusedError
 
 log = get_logger(__name__)
 
@@ -51,12 +56,51 @@ class OutboxRelay:
             pending = await self._store.read(outbox.pending, self._batch_size)
         if not pending:
             return 0
-        await self._publisher.publish([p.message for p in pending])
+        try:
+            await self._publisher.publish([p.message for p in pending])
+        except MessageRefusedError as exc:
+            await self._store.run(self._mark_refused, pending, exc.refused, utcnow())
+            self.published_total += len(pending) - len(exc.refused)
+            return len(pending)
         # The marking transaction also reads what is pending now: under load, one thread
         # hop and one transaction per batch rather than two.
         self._next = await self._store.run(self._mark_and_read, [p.id for p in pending], utcnow())
         self.published_total += len(pending)
         return len(pending)
+
+    def _mark_refused(
+        self,
+        conn: Connection,
+        pending: list[outbox.PendingMessage],
+        refused: dict[int, str],
+        at: datetime,
+    ) -> None:
+        outbox.mark_published(conn, [p.id for p in pending], at)
+        items = []
+        for n, reason in sorted(refused.items()):
+            row = pending[n]
+            log.error(
+                "event refused by the broker; kept in the outbox and sent to triage",
+                outbox_id=row.id,
+                topic=row.message.topic,
+                size=len(row.message.value),
+            )
+            items.append(
+                TriageItem(
+                    kind="event_not_published",
+                    reason=f"event {row.message.event_id} on {row.message.topic} could not be "
+                    f"published ({reason}); it is kept in the outbox (row {row.id})",
+                    created_at=at,
+                    detail={
+                        "outbox_id": row.id,
+                        "event_id": row.message.event_id,
+                        "topic": row.message.topic,
+                        "bytes": len(row.message.value),
+                        "error": reason,
+                    },
+                )
+            )
+        triage.open_items(conn, items)
 
     def _mark_and_read(
         self, conn: Connection, ids: list[int], at: datetime
