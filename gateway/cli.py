@@ -16,13 +16,15 @@ from rich.table import Table
 
 from gateway import __version__
 from gateway.cli_cases import cases_app
+from gateway.cli_common import ConfigOption, settings_or_exit
 from gateway.cli_e2b import e2b_app
 from gateway.cli_exports import register_export
 from gateway.cli_submissions import submissions_app
+from gateway.cli_triage import triage_app
 from gateway.cli_users import tokens_app, users_app
 from gateway.errors import ConfigurationError, GatewayError
 from gateway.logs import configure_logging
-from gateway.settings import Settings, load_settings
+from gateway.settings import Settings
 
 app = typer.Typer(
     help="icsr-gateway: ICSR intake, follow-up, E2B submission and ACK routing.",
@@ -36,6 +38,7 @@ app.add_typer(dlq_app, name="dlq")
 app.add_typer(db_app, name="db")
 app.add_typer(e2b_app, name="e2b")
 app.add_typer(submissions_app, name="submissions")
+app.add_typer(triage_app, name="triage")
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(cases_app, name="case")
@@ -43,18 +46,6 @@ register_export(cases_app)
 
 err = Console(stderr=True)
 out = Console()
-
-ConfigOption = Annotated[
-    Path | None, typer.Option("--config", "-c", help="TOML configuration file (also ICSR_CONFIG).")
-]
-
-
-def _settings(config: Path | None) -> Settings:
-    try:
-        return load_settings(config)
-    except GatewayError as exc:
-        typer.echo(f"icsr-gateway: configuration error: {exc}", err=True)
-        raise typer.Exit(2) from None
 
 
 def _fail(exc: GatewayError) -> typer.Exit:
@@ -73,7 +64,7 @@ def version() -> None:
 @config_app.command("check")
 def config_check(config: ConfigOption = None) -> None:
     """Validate the configuration and print the effective values (secrets masked)."""
-    settings = _settings(config)
+    settings = settings_or_exit(config)
     table = Table("setting", "value", title="effective configuration")
     for key, value in settings.masked().items():
         table.add_row(key, json.dumps(value) if not isinstance(value, str) else value)
@@ -100,7 +91,7 @@ def config_example() -> None:
 @app.command()
 def run(config: ConfigOption = None) -> None:
     """Start the gateway: broker (embedded unless ICSR_KAFKA_BOOTSTRAP), consumers, relay, HTTP."""
-    settings = _settings(config)
+    settings = settings_or_exit(config)
     configure_logging(settings.log_level, settings.log_format)
     try:
         asyncio.run(_serve(settings))
@@ -125,7 +116,7 @@ def demo(
     """
     from gateway.demo_data import demo_settings
 
-    chosen = demo_settings(_settings(config), Path(__file__).resolve().parents[1])
+    chosen = demo_settings(settings_or_exit(config), Path(__file__).resolve().parents[1])
     settings = chosen.settings
     for note in chosen.notes:
         err.print(f"[dim]{note}[/dim]", highlight=False)
@@ -167,7 +158,7 @@ async def _serve(settings: Settings, *, demo: bool = False, exit_after_demo: boo
 @app.command(hidden=True)
 def consume(config: ConfigOption = None) -> None:
     """Run only the consumers (an extra consumer process started by `run`)."""
-    settings = _settings(config)
+    settings = settings_or_exit(config)
     configure_logging(settings.log_level, settings.log_format)
     if settings.kafka_bootstrap is None:
         typer.echo(
@@ -215,7 +206,7 @@ def broker(
     """Run the embedded Kafka-compatible broker alone, in the foreground."""
     from gateway.kafka.embedded import EmbeddedBroker, free_port
 
-    settings = _settings(config)
+    settings = settings_or_exit(config)
 
     async def main() -> None:
         b = EmbeddedBroker(
@@ -241,7 +232,7 @@ def db_upgrade(config: ConfigOption = None) -> None:
     from gateway.store.engine import build_engine
     from gateway.store.migrate import current_revision, upgrade
 
-    settings = _settings(config)
+    settings = settings_or_exit(config)
     engine = build_engine(settings.effective_database_url)
     upgrade(engine)
     out.print(f"store at revision {current_revision(engine)}")
@@ -253,7 +244,7 @@ def dlq_list(config: ConfigOption = None, consumer: str | None = None) -> None:
     from gateway.bootstrap import build_components
     from gateway.store import dead_letters
 
-    comp = build_components(_settings(config))
+    comp = build_components(settings_or_exit(config))
     comp.migrate()
     letters = comp.store.run_sync(dead_letters.list_letters, dead_letters.PENDING, consumer)
     table = Table("id", "consumer", "topic", "offset", "attempts", "failed at", "error")
@@ -283,7 +274,7 @@ def dlq_replay(
     from gateway.bootstrap import build_components
     from producers.replay import replay_dead_letters
 
-    comp = build_components(_settings(config))
+    comp = build_components(settings_or_exit(config))
     comp.migrate()
     try:
         n = comp.store.run_sync(replay_dead_letters, consumer, letter_id or None)

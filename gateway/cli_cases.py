@@ -2,31 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
+from gateway.cli_common import ConfigOption, settings_or_exit
 from gateway.clock import utcnow
 from gateway.errors import ConfigurationError, GatewayError
-from gateway.settings import Settings, load_settings
 from gateway.store.nullification import Nullified, nullify_case
 
 cases_app = typer.Typer(help="Cases: nullify.", no_args_is_help=True)
 out = Console()
-
-ConfigOption = Annotated[
-    Path | None, typer.Option("--config", "-c", help="TOML configuration file (also ICSR_CONFIG).")
-]
-
-
-def _settings(config: Path | None) -> Settings:
-    try:
-        return load_settings(config)
-    except GatewayError as exc:
-        typer.echo(f"icsr-gateway: configuration error: {exc}", err=True)
-        raise typer.Exit(2) from None
 
 
 @cases_app.command("nullify")
@@ -43,7 +30,7 @@ def nullify(
     (the running gateway sends them)."""
     from gateway.bootstrap import build_components
 
-    comp = build_components(_settings(config))
+    comp = build_components(settings_or_exit(config))
     try:
         comp.migrate()
         writer = comp.case_writer()

@@ -9,10 +9,11 @@ from typing import Annotated
 
 import typer
 
+from gateway.cli_common import settings_or_exit
 from gateway.errors import ConfigurationError, GatewayError
 from gateway.exports.dossier_data import DossierData, gather
 from gateway.logs import get_logger
-from gateway.settings import Settings, load_settings
+from gateway.settings import Settings
 
 log = get_logger(__name__)
 
@@ -43,14 +44,6 @@ def renderer(fmt: ExportFormat) -> Callable[[DossierData], bytes]:
         ExportFormat.DOSSIER_HTML: lambda data: render_dossier_html(data).encode("utf-8"),
     }
     return renderers[fmt]
-
-
-def _settings(config: Path | None) -> Settings:
-    try:
-        return load_settings(config)
-    except GatewayError as exc:
-        typer.echo(f"icsr-gateway: configuration error: {exc}", err=True)
-        raise typer.Exit(2) from None
 
 
 def export_case(settings: Settings, case_id: str, fmt: ExportFormat) -> bytes:
@@ -93,7 +86,7 @@ def register_export(cases_app: typer.Typer) -> None:
     ) -> None:
         """Write a case's CIOMS I form, DIGEMID notification, causality report or lifecycle
         dossier (PDF or HTML). The file holds patient and reporter details: keep it safe."""
-        settings = _settings(config)
+        settings = settings_or_exit(config)
         try:
             content = export_case(settings, case_id, fmt)
         except GatewayError as exc:

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Connection
 
+from gateway.cli_common import ConfigOption, settings_or_exit
 from gateway.clock import utcnow
 from gateway.domain.submissions.monitor import (
     DeadlineState,
@@ -19,8 +20,7 @@ from gateway.domain.submissions.monitor import (
     compliance,
     submission_status,
 )
-from gateway.errors import GatewayError
-from gateway.settings import Settings, load_settings
+from gateway.settings import Settings
 from gateway.store import audit
 from gateway.store import submissions as store
 from gateway.store.audit import AuditEntry
@@ -30,25 +30,13 @@ submissions_app = typer.Typer(
 )
 out = Console()
 
-ConfigOption = Annotated[
-    Path | None, typer.Option("--config", "-c", help="TOML configuration file (also ICSR_CONFIG).")
-]
-
-
-def _settings(config: Path | None) -> Settings:
-    try:
-        return load_settings(config)
-    except GatewayError as exc:
-        typer.echo(f"icsr-gateway: configuration error: {exc}", err=True)
-        raise typer.Exit(2) from None
-
 
 def _rows(
     config: Path | None, case_id: str | None = None
 ) -> tuple[Settings, list[store.SubmissionRow]]:
     from gateway.bootstrap import build_components
 
-    settings = _settings(config)
+    settings = settings_or_exit(config)
     comp = build_components(settings)
     comp.migrate()
     try:
@@ -182,7 +170,7 @@ def resend(
     fault is fixed. The running gateway's dispatcher picks them up."""
     from gateway.bootstrap import build_components
 
-    comp = build_components(_settings(config))
+    comp = build_components(settings_or_exit(config))
     comp.migrate()
 
     def plan_again(conn: Connection) -> int:

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Connection
 
+from gateway.cli_common import ConfigOption
 from gateway.clock import utcnow
 from gateway.errors import GatewayError, InvalidMessageError
 from gateway.settings import load_settings
@@ -25,9 +26,6 @@ tokens_app = typer.Typer(help="API tokens and their scopes.", no_args_is_help=Tr
 out = Console()
 T = TypeVar("T")
 
-ConfigOption = Annotated[
-    Path | None, typer.Option("--config", "-c", help="TOML configuration file (also ICSR_CONFIG).")
-]
 _ACTOR = "cli"
 
 

@@ -155,8 +155,8 @@ class Settings(BaseSettings):
     case_api_max_bytes: int = Field(
         default=10 * 1024 * 1024,
         ge=1024,
-        description="Largest request body the case API (/api/v1/icsr, users, tokens) reads, "
-        "in bytes (413).",
+        description="Largest request body the case API (/api/v1/icsr, triage, users, tokens) "
+        "reads, in bytes (413).",
     )
 
     # -- inbound e-mail (SMTP and LMTP listeners)

@@ -130,7 +130,7 @@ def _document_case_api_errors(app: FastAPI) -> None:
 
 
 #: the paths whose bodies FastAPI reads for the case API (bounded by ``BodySizeLimit``)
-CASE_API_PREFIXES = ("/api/v1/icsr", "/api/v1/users", "/api/v1/tokens")
+CASE_API_PREFIXES = ("/api/v1/icsr", "/api/v1/triage", "/api/v1/users", "/api/v1/tokens")
 
 
 def create_app(

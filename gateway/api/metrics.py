@@ -8,6 +8,7 @@ nothing is counted twice across restarts or processes):
     icsr_submissions_open{destination, state}              due / at_risk / overdue
     icsr_submission_on_time_ratio{destination}             on time / decided (absent: none)
     icsr_submission_days_to_positive_ack_median{destination}  Day 0 to CA (absent: none)
+    icsr_triage_open{kind}                                 triage items waiting for a person
 
 Figures follow ``gateway.domain.submissions.monitor``: a submission is met on the send of
 the transmission that was accepted (GVP VI.App.4), and dates are the company's (the
@@ -39,6 +40,7 @@ from gateway.domain.submissions.monitor import (
 from gateway.errors import GatewayError
 from gateway.logs import get_logger
 from gateway.settings import Settings
+from gateway.store import triage
 from gateway.store.compliance import MonitoredSubmission, monitored_submissions
 from gateway.store.engine import Store
 
@@ -175,6 +177,23 @@ class SubmissionComplianceCollector(Collector):
         yield from (total, accepted, open_, on_time, median)
 
 
+class TriageCollector(Collector):
+    """Open triage items by kind, read on each scrape: what is waiting for a person."""
+
+    def __init__(self, read: Callable[[], dict[str, int]]) -> None:
+        self._read = read
+
+    def collect(self) -> Iterable[Metric]:
+        gauge = GaugeMetricFamily(
+            "icsr_triage_open",
+            "Triage items waiting for a person's decision, by kind.",
+            labels=["kind"],
+        )
+        for kind, count in sorted(self._read().items()):
+            gauge.add_metric([kind], count)
+        yield gauge
+
+
 def metrics_router(
     store: Store,
     settings: Settings,
@@ -189,6 +208,11 @@ def metrics_router(
         with store.snapshot() as conn:
             return monitored_submissions(conn)
 
+    def read_triage() -> dict[str, int]:
+        with store.snapshot() as conn:
+            return triage.count_open_by_kind(conn)
+
+    registry.register(TriageCollector(read_triage))
     registry.register(
         SubmissionComplianceCollector(
             read,

@@ -53,6 +53,8 @@ REQUIRED_SCOPES: dict[str, str] = {
     "GET /api/v1/icsr/{case_id}/versions/{number}": "icsr:read",
     "GET /api/v1/icsr/{case_id}/diff": "icsr:read",
     "GET /api/v1/icsr/{case_id}/audit": "icsr:read",
+    "GET /api/v1/triage": "icsr:read",
+    "POST /api/v1/triage/{item_id}/resolve": "icsr:update",
     "GET /api/v1/users": "admin",
     "POST /api/v1/users": "admin",
     "GET /api/v1/tokens": "admin",
@@ -128,7 +130,13 @@ def matrix_api(
 
 
 def _url(path: str, case_id: str, token_id: str) -> str:
-    values = {"case_id": case_id, "event_id": "reaction-1", "number": "1", "token_id": token_id}
+    values = {
+        "case_id": case_id,
+        "event_id": "reaction-1",
+        "number": "1",
+        "token_id": token_id,
+        "item_id": "TR-none",
+    }
     return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
 
 

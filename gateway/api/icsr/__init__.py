@@ -2,7 +2,8 @@
 
 Routes are split by concern: ``cases`` (list, search, create, read, replace, patch, delete),
 ``eventos`` (events and MedDRA coding), ``duplicates``, ``followup``, ``submissions``
-(submissions and ACKs), ``history`` (versions, diff, audit) and ``admin`` (users, tokens).
+(submissions and ACKs), ``history`` (versions, diff, audit), ``triage`` (the queue of what
+software could not decide, under ``/api/v1/triage``) and ``admin`` (users, tokens).
 Every route names the scope it needs with ``gateway.api.auth.require_scope``.
 """
 
@@ -18,6 +19,7 @@ from gateway.api.icsr.eventos import eventos_router
 from gateway.api.icsr.followup import followup_router
 from gateway.api.icsr.history import history_router
 from gateway.api.icsr.submissions import submissions_router
+from gateway.api.icsr.triage import triage_router
 
 __all__ = ["CaseApiContext", "icsr_router"]
 
@@ -32,6 +34,7 @@ def icsr_router(ctx: CaseApiContext) -> APIRouter:
         followup_router,
         submissions_router,
         history_router,
+        triage_router,
         admin_router,
     ):
         router.include_router(part(ctx))

@@ -1,0 +1,117 @@
+"""`icsr-gateway triage`: the queue of what software could not decide, and a person's
+decision on each item (audited: who, when, why)."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from gateway.cli_common import ConfigOption, settings_or_exit
+from gateway.clock import utcnow
+from gateway.store import triage
+
+triage_app = typer.Typer(
+    help="Triage: what software could not decide (list, resolve).", no_args_is_help=True
+)
+out = Console()
+
+
+@triage_app.command("list")
+def list_items(
+    config: ConfigOption = None,
+    kind: Annotated[str | None, typer.Option(help="Only items of this kind.")] = None,
+    case: Annotated[str | None, typer.Option("--case", help="Only this case's items.")] = None,
+    include_resolved: Annotated[
+        bool, typer.Option("--all", help="Resolved items too, not only open ones.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines, one item each.")] = False,
+    limit: Annotated[int, typer.Option(min=1, max=100_000)] = 1000,
+) -> None:
+    """Triage items, oldest first (open ones unless --all)."""
+    from gateway.bootstrap import build_components
+
+    comp = build_components(settings_or_exit(config))
+    comp.migrate()
+    try:
+        items = comp.store.run_sync(
+            lambda conn: triage.list_items(
+                conn,
+                status=None if include_resolved else triage.OPEN,
+                kind=kind,
+                case_id=case,
+                limit=limit,
+            )
+        )
+        counts = comp.store.run_sync(triage.count_open_by_kind)
+    finally:
+        comp.store.dispose()
+    if as_json:
+        for i in items:
+            typer.echo(
+                json.dumps(
+                    {
+                        "id": i.id,
+                        "kind": i.kind,
+                        "status": i.status,
+                        "created_at": i.created_at.isoformat(),
+                        "case_id": i.case_id,
+                        "inbound_id": i.inbound_id,
+                        "reason": i.reason,
+                        "detail": dict(i.detail),
+                        "resolved_at": i.resolved_at.isoformat() if i.resolved_at else None,
+                        "resolved_by": i.resolved_by,
+                    },
+                    ensure_ascii=False,
+                    default=str,
+                )
+            )
+        return
+    table = Table("id", "created", "kind", "case", "status", "reason")
+    for i in items:
+        table.add_row(
+            i.id,
+            i.created_at.isoformat(timespec="seconds"),
+            i.kind,
+            i.case_id or "",
+            i.status,
+            i.reason[:120],
+        )
+    out.print(table)
+    summary = ", ".join(f"{k} {n}" for k, n in sorted(counts.items())) or "none"
+    out.print(f"{len(items)} item(s) shown; open by kind: {summary}")
+
+
+@triage_app.command("resolve")
+def resolve(
+    item_id: Annotated[str, typer.Argument(help="The triage item's id (TR…).")],
+    reason: Annotated[str, typer.Option("--reason", help="Why: kept in the audit trail.")],
+    config: ConfigOption = None,
+    actor: Annotated[str, typer.Option(help="Who decides (audit trail).")] = "cli",
+) -> None:
+    """Close an open item with the reason for the decision."""
+    from gateway.bootstrap import build_components
+
+    if not reason.strip():
+        typer.echo("icsr-gateway: --reason must say why", err=True)
+        raise typer.Exit(2)
+    comp = build_components(settings_or_exit(config))
+    comp.migrate()
+    try:
+        with comp.store.transaction() as conn:
+            item = triage.get_item(conn, item_id)
+            done = item is not None and triage.decide(
+                conn, item_id, actor=actor, reason=reason.strip(), at=utcnow()
+            )
+    finally:
+        comp.store.dispose()
+    if item is None:
+        typer.echo(f"icsr-gateway: no triage item {item_id}", err=True)
+        raise typer.Exit(1)
+    if not done:
+        typer.echo(f"icsr-gateway: triage item {item_id} is not open ({item.status})", err=True)
+        raise typer.Exit(1)
+    out.print(f"{item_id} resolved ({item.kind}): {reason.strip()}")
