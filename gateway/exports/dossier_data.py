@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from gateway.clock import utcnow
 from gateway.domain.case import Case, CaseVersion
@@ -22,12 +22,11 @@ from gateway.domain.meddra.dictionary import MedDRADictionary
 from gateway.errors import GatewayError
 from gateway.exports.field_text import drug_name
 from gateway.exports.icsr_diff import FieldChange, diff
-from gateway.store import assessments, audit, followup, submissions
+from gateway.store import assessments, audit, followup, submissions, triage
 from gateway.store.audit import AuditEntry
 from gateway.store.case_updates import CaseRow, load_with_row
 from gateway.store.followup import MessageRow, RequestRow
 from gateway.store.submissions import SubmissionRow
-from gateway.store.tables import triage_items
 from gateway.store.triage import TriageItem
 
 
@@ -198,24 +197,7 @@ def _ack(r: Mapping[str, Any]) -> AckRecord:
 
 
 def _triage(conn: Connection, case_id: str) -> tuple[TriageItem, ...]:
-    rows = conn.execute(
-        select(triage_items)
-        .where(triage_items.c.case_id == case_id)
-        .order_by(triage_items.c.created_at, triage_items.c.id)
-    )
-    return tuple(
-        TriageItem(
-            id=r.id,
-            kind=r.kind,
-            reason=r.reason,
-            created_at=r.created_at,
-            inbound_id=r.inbound_id,
-            case_id=r.case_id,
-            detail=r.detail,
-            status=r.status,
-        )
-        for r in rows
-    )
+    return tuple(triage.list_items(conn, status=None, case_id=case_id, limit=100_000))
 
 
 def _icsr_causality(case: Case) -> tuple[CausalityRecord, ...]:
