@@ -386,7 +386,8 @@ class LifecycleDemo:
         self.console.print(
             f"\nTotal: {time.monotonic() - self.started:.1f} s. The regulator's folders are "
             f"under {self.gateway.settings.data_dir / 'demo'}; try "
-            "`icsr-gateway submissions list` and `icsr-gateway submissions compliance`."
+            "`icsr-gateway submissions list`, `icsr-gateway submissions compliance` and "
+            "`icsr-gateway triage list` (what waits for a person)."
         )
 
 
