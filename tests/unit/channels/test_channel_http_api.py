@@ -14,6 +14,8 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from twilio.request_validator import RequestValidator
@@ -420,3 +422,44 @@ async def test_e2b_refuses_only_what_is_obviously_not_xml(
     assert r.status_code == status, r.text
     if status >= 400:
         assert set(r.json()["error"]) == {"code", "message", "fields"}
+
+
+_field_text = st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=80)
+
+
+@settings(
+    max_examples=80,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    path=st.sampled_from(["/webhooks/twilio/sms", "/webhooks/twilio/whatsapp"]),
+    sid=st.sampled_from(["SM" + "4" * 32, "", "x" * 40]) | _field_text,
+    sender=st.sampled_from(["+15005550006", "whatsapp:+34600000000", ""]) | _field_text,
+    body=_field_text,
+    extra=st.dictionaries(
+        st.sampled_from(
+            ["NumMedia", "MediaUrl0", "ProfileName", "MessageStatus", "ButtonPayload", "WaId"]
+        ),
+        st.sampled_from(["1", "-1", "99999999999999", "delivered", ""]) | _field_text,
+        max_size=4,
+    ),
+)
+async def test_a_signed_webhook_with_any_field_values_is_stored_or_refused_never_an_error(
+    store: Store, path: str, sid: str, sender: str, body: str, extra: dict[str, str]
+) -> None:
+    fields = [("MessageSid", sid), ("From", sender), ("To", "+15005550001"), ("Body", body)]
+    fields += sorted(extra.items())
+    known = {row["source_id"] for row in _rows(store)}  # the examples share one store
+    async with _client(store, _settings()) as client:
+        r = await client.post(path, **_signed(path, fields))
+
+    assert r.status_code in {200, 400}, r.text
+    added = {row["source_id"] for row in _rows(store)} - known
+    if r.status_code == 400:
+        assert r.json()["error"]["code"]
+        assert added == set()
+    else:
+        assert r.text == EMPTY_TWIML
+        assert added == ({sid} if sid not in known else set())
