@@ -173,7 +173,11 @@ class IntakeWork:
             )
             return assess_text(report.text, context=context, refs=self._refs)
         return assess(
-            report.icsr, channel=raw.channel, received_at=raw.received_at, refs=self._refs
+            report.icsr,
+            channel=raw.channel,
+            received_at=raw.received_at,
+            refs=self._refs,
+            from_form=report.origin == "WEB_FORM",
         )
 
     def _new_case(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from gateway.domain.catalogue import ProductCatalogue
+from gateway.domain.catalogue import Product, ProductCatalogue
 from gateway.domain.classification import (
     CatalogueListedEvents,
     Classification,
@@ -19,6 +19,7 @@ from gateway.domain.classification import (
     classify,
 )
 from gateway.domain.codes import ReportType
+from gateway.domain.drug import Drug, Substance
 from gateway.domain.icsr import ICSR
 from gateway.domain.lifecycle import CaseState
 from gateway.domain.meddra import MedDRACoder
@@ -105,10 +106,18 @@ def _with_receipt(icsr: ICSR, received_at: datetime) -> ICSR:
 
 
 def assess(
-    icsr: ICSR, *, channel: str, received_at: datetime, refs: IntakeReferences
+    icsr: ICSR,
+    *,
+    channel: str,
+    received_at: datetime,
+    refs: IntakeReferences,
+    from_form: bool = False,
 ) -> Assessment:
-    """Assess a structured report (E2B import, web form, upstream event)."""
+    """Assess a structured report (E2B import, web form, upstream event). ``from_form``: a
+    reporter's form (web form, case API), whose drugs are completed from the catalogue."""
     digital = channel in DIGITAL_CHANNELS
+    if from_form:
+        icsr = with_catalogue_details(icsr, refs.catalogue)
     icsr, review = _code_reactions(_with_receipt(icsr, received_at), refs.coder)
     validity = assess_validity(icsr, digital_channel=digital)
     classification = classify(
@@ -126,6 +135,39 @@ def assess(
         review=review,
         digital=digital,
     )
+
+
+def with_catalogue_details(icsr: ICSR, catalogue: ProductCatalogue) -> ICSR:
+    """The drugs completed from the catalogue where the report left them out: the active
+    substances (G.k.2.3.r) and the authorisation (G.k.3.1-3), as free-text intake fills
+    them. Only a drug whose reported name names exactly one product, by an exact name;
+    what the report says is never replaced."""
+    drugs = tuple(_completed(d, catalogue) for d in icsr.drugs)
+    return icsr if drugs == icsr.drugs else replace(icsr, drugs=drugs)
+
+
+def _completed(drug: Drug, catalogue: ProductCatalogue) -> Drug:
+    product = _named_product(drug.name_as_reported, catalogue)
+    if product is None:
+        return drug
+    number, country = product.authorisation()
+    substances = drug.substances or tuple(Substance(name=s) for s in product.active_substances)
+    if drug.authorisation_number is not None or number is None:
+        return replace(drug, substances=substances)
+    return replace(
+        drug,
+        substances=substances,
+        authorisation_number=number,
+        authorisation_country=country,
+        authorisation_holder=drug.authorisation_holder or product.authorisation_holder,
+    )
+
+
+def _named_product(name: str | None, catalogue: ProductCatalogue) -> Product | None:
+    if not name or not name.strip():
+        return None
+    exact = {m.product.id: m.product for m in catalogue.find_products(name) if m.score >= 100}
+    return next(iter(exact.values())) if len(exact) == 1 else None
 
 
 def assess_text(

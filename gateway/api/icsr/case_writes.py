@@ -159,7 +159,9 @@ def create_case(
     icsr = icsr_from_web_form(body)
     if body.safety_report_id:
         icsr = replace(icsr, report=replace(icsr.report, safety_report_id=body.safety_report_id))
-    assessment = assess(icsr, channel=body.channel, received_at=received_at, refs=ctx.references)
+    assessment = assess(
+        icsr, channel=body.channel, received_at=received_at, refs=ctx.references, from_form=True
+    )
     case_id = new_id("C")
     source_ids = (f"form:{body.report_id}",) if body.report_id else ()
     facts = facts_of(case_id, assessment.icsr, source_ids=source_ids)
