@@ -12,7 +12,7 @@ from rich.table import Table
 
 from gateway.cli_common import ConfigOption, settings_or_exit
 from gateway.clock import utcnow
-from gateway.store import triage
+from gateway.store import outbox, triage
 
 triage_app = typer.Typer(
     help="Triage: what software could not decide (list, resolve).", no_args_is_help=True
@@ -115,3 +115,43 @@ def resolve(
         typer.echo(f"icsr-gateway: triage item {item_id} is not open ({item.status})", err=True)
         raise typer.Exit(1)
     out.print(f"{item_id} resolved ({item.kind}): {reason.strip()}")
+
+
+@triage_app.command("republish")
+def republish(
+    item_id: Annotated[str, typer.Argument(help="An event_not_published item (TR…).")],
+    config: ConfigOption = None,
+    actor: Annotated[str, typer.Option(help="Who decides (audit trail).")] = "cli",
+) -> None:
+    """Publish again an event the broker refused (once its limit is raised): the event goes
+    back in the outbox queue and the item is resolved; refused again, a new item opens."""
+    from gateway.bootstrap import build_components
+
+    comp = build_components(settings_or_exit(config))
+    comp.migrate()
+    try:
+        with comp.store.transaction() as conn:
+            item = triage.get_item(conn, item_id)
+            if item is None or item.kind != "event_not_published" or item.status != triage.OPEN:
+                problem = "is not an open event_not_published item"
+                queued = False
+            else:
+                queued = outbox.publish_again(conn, int(item.detail["outbox_id"]))
+                problem = "names an outbox row that no longer exists"
+                if queued:
+                    triage.decide(
+                        conn,
+                        item_id,
+                        actor=actor,
+                        reason="event put back in the outbox to be published again",
+                        at=utcnow(),
+                    )
+    finally:
+        comp.store.dispose()
+    if not queued or item is None:
+        typer.echo(f"icsr-gateway: triage item {item_id} {problem}", err=True)
+        raise typer.Exit(1)
+    out.print(
+        f"event {item.detail['event_id']} is queued again; the running gateway's relay "
+        "publishes it (or the next one to start)"
+    )

@@ -90,6 +90,12 @@ def mark_published(conn: Connection, ids: Sequence[int], at: datetime) -> None:
     )
 
 
+def publish_again(conn: Connection, outbox_id: int) -> bool:
+    """Put a published (or refused) row back in the queue; False when there is no such row."""
+    result = conn.execute(update(outbox).where(outbox.c.id == outbox_id).values(published_at=None))
+    return bool(result.rowcount)
+
+
 def count_pending(conn: Connection) -> int:
     return int(
         conn.execute(

@@ -9,11 +9,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
+from typer.testing import CliRunner
 
+from gateway.cli import app
 from gateway.clock import utcnow
 from gateway.kafka.admin import ensure_topics
 from gateway.kafka.embedded import EmbeddedBroker
-from gateway.store import outbox
+from gateway.store import outbox, triage
 from gateway.store.engine import Store, build_engine
 from gateway.store.migrate import upgrade
 from gateway.store.outbox import OutboxMessage
@@ -59,6 +61,20 @@ async def test_a_row_too_large_to_publish_goes_to_triage_and_the_rows_behind_it_
         assert item["detail"]["event_id"] == "huge"
         assert "MessageSizeTooLargeError" in item["detail"]["error"]
         assert kept == too_large  # nothing lost: the event stays in the outbox table
+
+        # Once the limit is raised, a person puts it back: queued again, the item resolved.
+        url = store.engine.url.render_as_string(hide_password=False)
+        queued = CliRunner().invoke(
+            app, ["triage", "republish", item["id"]], env={"ICSR_DATABASE_URL": url}
+        )
+        again = CliRunner().invoke(
+            app, ["triage", "republish", item["id"]], env={"ICSR_DATABASE_URL": url}
+        )
+        assert queued.exit_code == 0, queued.output
+        assert [p.message.event_id for p in store.run_sync(outbox.pending, 10)] == ["huge"]
+        assert store.run_sync(triage.list_items) == []
+        assert again.exit_code == 1
+        assert "is not an open event_not_published item" in again.output
     finally:
         await publisher.stop()
         store.dispose()
