@@ -4,15 +4,17 @@ decision on each item (audited: who, when, why)."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from gateway.cli_common import ConfigOption, settings_or_exit
+from gateway.cli_common import ConfigOption, open_store
 from gateway.clock import utcnow
 from gateway.store import outbox, triage
+from producers.outbox_relay import EVENT_NOT_PUBLISHED
 
 triage_app = typer.Typer(
     help="Triage: what software could not decide (list, resolve).", no_args_is_help=True
@@ -32,12 +34,8 @@ def list_items(
     limit: Annotated[int, typer.Option(min=1, max=100_000)] = 1000,
 ) -> None:
     """Triage items, oldest first (open ones unless --all)."""
-    from gateway.bootstrap import build_components
-
-    comp = build_components(settings_or_exit(config))
-    comp.migrate()
-    try:
-        items = comp.store.run_sync(
+    with open_store(config) as store:
+        items = store.run_sync(
             lambda conn: triage.list_items(
                 conn,
                 status=None if include_resolved else triage.OPEN,
@@ -46,29 +44,10 @@ def list_items(
                 limit=limit,
             )
         )
-        counts = comp.store.run_sync(triage.count_open_by_kind)
-    finally:
-        comp.store.dispose()
+        counts = store.run_sync(triage.count_open_by_kind)
     if as_json:
         for i in items:
-            typer.echo(
-                json.dumps(
-                    {
-                        "id": i.id,
-                        "kind": i.kind,
-                        "status": i.status,
-                        "created_at": i.created_at.isoformat(),
-                        "case_id": i.case_id,
-                        "inbound_id": i.inbound_id,
-                        "reason": i.reason,
-                        "detail": dict(i.detail),
-                        "resolved_at": i.resolved_at.isoformat() if i.resolved_at else None,
-                        "resolved_by": i.resolved_by,
-                    },
-                    ensure_ascii=False,
-                    default=str,
-                )
-            )
+            typer.echo(json.dumps(i.row(), ensure_ascii=False, default=_json_value))
         return
     table = Table("id", "created", "kind", "case", "status", "reason")
     for i in items:
@@ -93,21 +72,14 @@ def resolve(
     actor: Annotated[str, typer.Option(help="Who decides (audit trail).")] = "cli",
 ) -> None:
     """Close an open item with the reason for the decision."""
-    from gateway.bootstrap import build_components
-
     if not reason.strip():
         typer.echo("icsr-gateway: --reason must say why", err=True)
         raise typer.Exit(2)
-    comp = build_components(settings_or_exit(config))
-    comp.migrate()
-    try:
-        with comp.store.transaction() as conn:
-            item = triage.get_item(conn, item_id)
-            done = item is not None and triage.decide(
-                conn, item_id, actor=actor, reason=reason.strip(), at=utcnow()
-            )
-    finally:
-        comp.store.dispose()
+    with open_store(config) as store, store.transaction() as conn:
+        item = triage.get_item(conn, item_id)
+        done = item is not None and triage.decide(
+            conn, item_id, actor=actor, reason=reason.strip(), at=utcnow()
+        )
     if item is None:
         typer.echo(f"icsr-gateway: no triage item {item_id}", err=True)
         raise typer.Exit(1)
@@ -125,33 +97,27 @@ def republish(
 ) -> None:
     """Publish again an event the broker refused (once its limit is raised): the event goes
     back in the outbox queue and the item is resolved; refused again, a new item opens."""
-    from gateway.bootstrap import build_components
-
-    comp = build_components(settings_or_exit(config))
-    comp.migrate()
-    try:
-        with comp.store.transaction() as conn:
-            item = triage.get_item(conn, item_id)
-            if item is None or item.kind != "event_not_published" or item.status != triage.OPEN:
-                problem = "is not an open event_not_published item"
-                queued = False
-            else:
-                queued = outbox.publish_again(conn, int(item.detail["outbox_id"]))
-                problem = "names an outbox row that no longer exists"
-                if queued:
-                    triage.decide(
-                        conn,
-                        item_id,
-                        actor=actor,
-                        reason="event put back in the outbox to be published again",
-                        at=utcnow(),
-                    )
-    finally:
-        comp.store.dispose()
-    if not queued or item is None:
-        typer.echo(f"icsr-gateway: triage item {item_id} {problem}", err=True)
-        raise typer.Exit(1)
+    with open_store(config) as store, store.transaction() as conn:
+        item = triage.get_item(conn, item_id)
+        if item is None or item.kind != EVENT_NOT_PUBLISHED or item.status != triage.OPEN:
+            typer.echo(
+                f"icsr-gateway: triage item {item_id} is not an open {EVENT_NOT_PUBLISHED} item",
+                err=True,
+            )
+            raise typer.Exit(1)
+        if not outbox.publish_again(conn, int(item.detail["outbox_id"])):
+            typer.echo(
+                f"icsr-gateway: triage item {item_id} names an outbox row that no longer exists",
+                err=True,
+            )
+            raise typer.Exit(1)
+        reason = "event put back in the outbox to be published again"
+        triage.decide(conn, item_id, actor=actor, reason=reason, at=utcnow())
     out.print(
         f"event {item.detail['event_id']} is queued again; the running gateway's relay "
         "publishes it (or the next one to start)"
     )
+
+
+def _json_value(value: object) -> str:
+    return value.isoformat() if isinstance(value, datetime) else str(value)

@@ -25,6 +25,8 @@ from gateway.store.triage import TriageItem
 from producers.publisher import EventPublisher, MessageRefusedError
 
 log = get_logger(__name__)
+#: the triage kind of an event that can never be published as it is
+EVENT_NOT_PUBLISHED = "event_not_published"
 
 
 class OutboxRelay:
@@ -87,7 +89,7 @@ class OutboxRelay:
             )
             items.append(
                 TriageItem(
-                    kind="event_not_published",
+                    kind=EVENT_NOT_PUBLISHED,
                     reason=f"event {row.message.event_id} on {row.message.topic} could not be "
                     f"published ({reason}); it is kept in the outbox (row {row.id})",
                     created_at=at,

@@ -41,8 +41,8 @@ class TriageItem:
             "case_id": self.case_id,
             "status": self.status,
             "detail": dict(self.detail),
-            "resolved_at": None,
-            "resolved_by": None,
+            "resolved_at": self.resolved_at,
+            "resolved_by": self.resolved_by,
         }
 
 

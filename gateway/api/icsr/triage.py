@@ -39,18 +39,7 @@ class TriageDecision(BaseModel):
 
 
 def triage_view(item: TriageItem) -> TriageView:
-    return TriageView(
-        id=item.id,
-        kind=item.kind,
-        reason=item.reason,
-        created_at=item.created_at,
-        case_id=item.case_id,
-        inbound_id=item.inbound_id,
-        status=item.status,
-        detail=dict(item.detail),
-        resolved_at=item.resolved_at,
-        resolved_by=item.resolved_by,
-    )
+    return TriageView(**item.row())
 
 
 def triage_router(ctx: CaseApiContext) -> APIRouter:
