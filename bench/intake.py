@@ -109,9 +109,11 @@ def build_mail(report: dict[str, object], run: str, n: int) -> tuple[str, bytes]
 class CaseWatcher:
     """Polls ``cases`` by rowid (SQLite has one writer, so rowids grow in commit order)."""
 
-    def __init__(self, db: Path, poll_s: float) -> None:
+    def __init__(self, db: Path, poll_s: float, url: str | None = None) -> None:
+        """``db``: the SQLite file read by rowid; ``url``: a database read through
+        SQLAlchemy instead (PostgreSQL has no rowid)."""
         self._db = db
-        self._url: str | None = None
+        self._url = url
         self._poll_s = poll_s
         self.seen: dict[str, float] = {}  # source inbound id → perf_counter when first seen
         self._stop = threading.Event()
@@ -178,13 +180,6 @@ class CaseWatcher:
                 self._stop.wait(self._poll_s)
         finally:
             engine.dispose()
-
-    @classmethod
-    def on_database(cls, url: str, poll_s: float) -> CaseWatcher:
-        """A watcher reading ``cases`` through SQLAlchemy (PostgreSQL: no rowid)."""
-        watcher = cls(Path(), poll_s)
-        watcher._url = url
-        return watcher
 
     async def wait_for(self, inbound_ids: set[str], timeout: float) -> float:
         """perf_counter time of the last of ``inbound_ids`` to become visible."""
@@ -349,9 +344,7 @@ async def measure(
         gateway, port = start_gateway(tmp, processes, database)
         try:
             db = tmp / "gw" / "gateway.sqlite3"
-            watcher = (
-                CaseWatcher.on_database(database, poll_s) if database else CaseWatcher(db, poll_s)
-            )
+            watcher = CaseWatcher(db, poll_s, url=database)
             watcher.start()
             try:
                 if warm:
