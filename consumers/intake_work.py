@@ -231,13 +231,7 @@ class IntakeWork:
                 entity_type="case",
                 entity_id=case_id,
                 reason=assessment.summary(),
-                detail={
-                    "valid": validity.valid,
-                    "missing": [c.name for c in validity.missing],
-                    "evidence": {c.name: e for c, e in validity.evidence.items()},
-                    "day_zero": assessment.day_zero.isoformat() if assessment.day_zero else None,
-                    "rationale": list(assessment.classification.rationale),
-                },
+                detail=assessment.audit_detail(),
             ),
         ]
         if isinstance(report, StructuredReport) and report.not_carried:

@@ -51,6 +51,16 @@ class Assessment:
     review: tuple[str, ...]
     digital: bool
 
+    def audit_detail(self) -> dict[str, object]:
+        """The ``validity.assessed`` audit entry's detail: criteria, evidence, Day 0, why."""
+        return {
+            "valid": self.validity.valid,
+            "missing": [c.name for c in self.validity.missing],
+            "evidence": {c.name: e for c, e in self.validity.evidence.items()},
+            "day_zero": self.day_zero.isoformat() if self.day_zero else None,
+            "rationale": list(self.classification.rationale),
+        }
+
     def summary(self) -> str:
         """One line for the audit trail: the decision and why."""
         if self.validity.valid:

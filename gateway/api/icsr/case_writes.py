@@ -126,7 +126,6 @@ def candidate_detail(matches: list[tuple[CaseFacts, DuplicateScore]]) -> list[di
 def _assessment_audit(
     case_id: str, actor: str, assessment: Assessment, now: datetime
 ) -> AuditEntry:
-    validity = assessment.validity
     return AuditEntry(
         at=now,
         actor=actor,
@@ -134,13 +133,7 @@ def _assessment_audit(
         entity_type="case",
         entity_id=case_id,
         reason=assessment.summary(),
-        detail={
-            "valid": validity.valid,
-            "missing": [c.name for c in validity.missing],
-            "evidence": {c.name: e for c, e in validity.evidence.items()},
-            "day_zero": assessment.day_zero.isoformat() if assessment.day_zero else None,
-            "rationale": list(assessment.classification.rationale),
-        },
+        detail=assessment.audit_detail(),
     )
 
 
